@@ -1,0 +1,1 @@
+"""Tenants as stacks: the Automation API layer and the `jockey` CLI."""

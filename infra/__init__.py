@@ -1,0 +1,1 @@
+"""Jockey's Pulumi program: the spec, the components and the one program function."""

@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources that Jockey composes per tenant."""
