@@ -1,0 +1,252 @@
+"""The programmatic API: tenant operations on `DeploymentSpec`s."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from automation._errors import JockeyError
+from automation._events import EventCallback
+from automation._fanout import FanOut
+from automation._lease import read_holder
+from automation._operations import OperationRequest
+from automation._results import Operation, OperationResult, StackStatus, redact_outputs
+from automation._settings import load_settings
+from automation._stack import open_stack
+from automation._toolchain import find_toolchain
+from automation._worker import run_in_worker
+from infra.spec import DeploymentSpec
+
+DEFAULT_WAIT_SECONDS = 300.0
+"""How long an operation waits for a busy stack by default."""
+
+
+def _request(
+    operation: Operation,
+    spec: DeploymentSpec,
+    wait_seconds: float,
+    timeout_seconds: float | None,
+) -> OperationRequest:
+    return OperationRequest(
+        operation=operation,
+        tenant=spec.tenant.id,
+        environment=spec.tenant.environment.value,
+        spec=spec,
+        wait_seconds=wait_seconds,
+        deadline=None if timeout_seconds is None else time.time() + timeout_seconds,
+    )
+
+
+def _run(
+    operation: Operation,
+    spec: DeploymentSpec,
+    on_event: EventCallback | None,
+    wait_seconds: float,
+    timeout_seconds: float | None,
+) -> OperationResult:
+    return run_in_worker(_request(operation, spec, wait_seconds, timeout_seconds), on_event)
+
+
+def preview(
+    spec: DeploymentSpec,
+    *,
+    on_event: EventCallback | None = None,
+    wait_seconds: float = DEFAULT_WAIT_SECONDS,
+    timeout_seconds: float | None = None,
+) -> OperationResult:
+    """Preview the tenant's changes (creates the stack if it is new; changes nothing else).
+
+    Raises:
+        InvalidSpecError: a secret's source is missing.
+        StackBusyError: another operation held the stack for `wait_seconds`.
+        ToolchainMissingError: the Pulumi CLI is not installed.
+    """
+    return _run(Operation.PREVIEW, spec, on_event, wait_seconds, timeout_seconds)
+
+
+def up(
+    spec: DeploymentSpec,
+    *,
+    on_event: EventCallback | None = None,
+    wait_seconds: float = DEFAULT_WAIT_SECONDS,
+    timeout_seconds: float | None = None,
+) -> OperationResult:
+    """Deploy the tenant (see `preview` for the errors)."""
+    return _run(Operation.UP, spec, on_event, wait_seconds, timeout_seconds)
+
+
+def refresh(
+    spec: DeploymentSpec,
+    *,
+    on_event: EventCallback | None = None,
+    wait_seconds: float = DEFAULT_WAIT_SECONDS,
+    timeout_seconds: float | None = None,
+) -> OperationResult:
+    """Refresh the tenant's state from its providers.
+
+    Raises:
+        StackNotFoundError: the tenant has no stack.
+    """
+    return _run(Operation.REFRESH, spec, on_event, wait_seconds, timeout_seconds)
+
+
+def destroy(
+    spec: DeploymentSpec | None = None,
+    *,
+    tenant: str | None = None,
+    environment: str | None = None,
+    on_event: EventCallback | None = None,
+    wait_seconds: float = DEFAULT_WAIT_SECONDS,
+    timeout_seconds: float | None = None,
+) -> OperationResult:
+    """Destroy every resource of the tenant's stack (by spec, or by tenant and environment).
+
+    Raises:
+        StackNotFoundError: the tenant has no stack.
+    """
+    if spec is not None:
+        return _run(Operation.DESTROY, spec, on_event, wait_seconds, timeout_seconds)
+    if not tenant or not environment:
+        raise ValueError("destroy needs a spec, or both tenant and environment")
+    request = OperationRequest(
+        operation=Operation.DESTROY,
+        tenant=tenant,
+        environment=environment,
+        spec=None,
+        wait_seconds=wait_seconds,
+        deadline=None if timeout_seconds is None else time.time() + timeout_seconds,
+    )
+    return run_in_worker(request, on_event)
+
+
+def _no_program() -> None:
+    raise RuntimeError("reading a stack does not run the program")
+
+
+def outputs(tenant: str, environment: str) -> Mapping[str, Any]:
+    """The stack's outputs, secret values replaced by `[secret]`.
+
+    Raises:
+        StackNotFoundError: the tenant has no stack.
+    """
+    stack = open_stack(
+        load_settings(),
+        find_toolchain(),
+        f"{tenant}-{environment}",
+        _no_program,
+        create=False,
+        tenant=tenant,
+    )
+    return redact_outputs({k: (v.value, v.secret) for k, v in stack.outputs().items()})
+
+
+def status(tenant: str, environment: str) -> StackStatus:
+    """What the stack holds, how its last operation went, and who holds it now."""
+    settings = load_settings()
+    name = f"{tenant}-{environment}"
+    holder = read_holder(settings.lease_dir, name)
+    try:
+        stack = open_stack(
+            settings, find_toolchain(), name, _no_program, create=False, tenant=tenant
+        )
+    except JockeyError:
+        return StackStatus(stack=name, exists=False)
+    deployment = stack.export_stack().deployment or {}
+    resources = [
+        r for r in deployment.get("resources") or [] if r.get("type") != "pulumi:pulumi:Stack"
+    ]
+    history = stack.history(page_size=1, page=1)
+    last = history[0] if history else None
+    return StackStatus(
+        stack=name,
+        exists=True,
+        resource_count=len(resources),
+        last_operation=last.kind if last else None,
+        last_result=last.result if last else None,
+        last_started=last.start_time.isoformat() if last else None,
+        last_ended=last.end_time.isoformat() if last and last.end_time else None,
+        pending_operations=len(deployment.get("pending_operations") or []),
+        lease_holder=holder.describe() if holder else None,
+    )
+
+
+@dataclass(frozen=True)
+class StackSummary:
+    """One tenant stack in the backend."""
+
+    stack: str
+    resource_count: int | None
+    last_update: str | None
+    update_in_progress: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON shape (camelCase keys)."""
+        return {
+            "stack": self.stack,
+            "resourceCount": self.resource_count,
+            "lastUpdate": self.last_update,
+            "updateInProgress": self.update_in_progress,
+        }
+
+
+def list_stacks() -> list[StackSummary]:
+    """Every tenant stack of the project in the backend, sorted by name."""
+    import pulumi.automation as auto
+
+    from automation._stack import workspace_options
+
+    settings = load_settings()
+    opts = workspace_options(settings, find_toolchain())
+    work_dir = settings.home / "workspace"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    workspace = auto.LocalWorkspace(
+        work_dir=str(work_dir),
+        pulumi_command=opts.pulumi_command,
+        project_settings=opts.project_settings,
+        env_vars=opts.env_vars,
+        secrets_provider=opts.secrets_provider,
+    )
+    summaries = [
+        StackSummary(
+            stack=item.name,
+            resource_count=item.resource_count,
+            last_update=item.last_update,
+            update_in_progress=bool(item.update_in_progress),
+        )
+        for item in workspace.list_stacks()
+    ]
+    return sorted(summaries, key=lambda summary: summary.stack)
+
+
+def failed_result(request: OperationRequest, error: JockeyError) -> OperationResult:
+    """A failed result for an operation that could not run."""
+    return OperationResult(
+        tenant=request.tenant,
+        environment=request.environment,
+        stack=request.stack,
+        operation=request.operation,
+        ok=False,
+        error=str(error),
+    )
+
+
+def run_many(
+    operation: Operation,
+    specs: Sequence[DeploymentSpec],
+    *,
+    parallel: int = 1,
+    on_event: EventCallback | None = None,
+    wait_seconds: float = DEFAULT_WAIT_SECONDS,
+    timeout_seconds: float | None = None,
+    fanout: FanOut | None = None,
+) -> Iterator[OperationResult]:
+    """Run one operation over many tenants, yielding results as each finishes.
+
+    One failure does not stop the others: it becomes a result with `ok=False`. Pass your
+    own `FanOut` to be able to cancel from a signal handler.
+    """
+    runner = fanout or FanOut(parallel, on_event)
+    requests = [_request(operation, spec, wait_seconds, timeout_seconds) for spec in specs]
+    yield from runner.run(requests, failed_result)

@@ -1,0 +1,220 @@
+"""Run one tenant operation in this process: lease, repair, engine call, typed result.
+
+The worker process (`automation._worker`) calls `execute`; nothing here forks or spawns.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi.automation as auto
+from pulumi.automation import events as engine_events
+
+from automation._errors import EngineError, InvalidSpecError, JockeyError
+from automation._events import EventDispatcher, OperationEvent, to_operation_event
+from automation._lease import hold_lease
+from automation._repair import mark_needs_repair, repair_stack
+from automation._results import (
+    ChangeCounts,
+    Operation,
+    OperationResult,
+    ResourceChange,
+    redact_outputs,
+)
+from automation._settings import load_settings
+from automation._stack import open_stack
+from automation._toolchain import find_toolchain
+from infra.spec import DeploymentSpec, SpecError, resolve_secret_values
+
+
+@dataclass(frozen=True)
+class OperationRequest:
+    """What a worker runs: picklable, holds no secret values.
+
+    Attributes:
+        operation: preview, up, destroy or refresh.
+        tenant: tenant id.
+        environment: the tenant's environment.
+        spec: the validated spec (None for a destroy by tenant and environment).
+        wait_seconds: how long to wait for a busy stack (0 fails fast).
+        deadline: epoch seconds by which the operation must end, or None.
+    """
+
+    operation: Operation
+    tenant: str
+    environment: str
+    spec: DeploymentSpec | None
+    wait_seconds: float = 0.0
+    deadline: float | None = None
+
+    @property
+    def stack(self) -> str:
+        """`<tenant>-<environment>`."""
+        return f"{self.tenant}-{self.environment}"
+
+
+def inline_program(spec: DeploymentSpec | None, secret_values: Mapping[str, str]) -> auto.PulumiFn:
+    """The shared program as an inline program; secrets enter as Pulumi secrets."""
+
+    def program() -> None:
+        if spec is None:
+            raise RuntimeError("this stack operation does not run the program")
+        from infra.program import deploy
+
+        deploy(spec, {name: pulumi.Output.secret(value) for name, value in secret_values.items()})
+
+    return program
+
+
+def _resolve_secrets(request: OperationRequest) -> dict[str, str]:
+    if request.spec is None or request.operation not in (Operation.PREVIEW, Operation.UP):
+        return {}
+    try:
+        return resolve_secret_values(request.spec, os.environ)
+    except SpecError as error:
+        raise InvalidSpecError(
+            "a secret's source is missing; nothing was changed",
+            problems=tuple(str(problem) for problem in error.problems),
+            tenant=request.tenant,
+            stack=request.stack,
+        ) from error
+
+
+def _changed_resources(events: list[engine_events.EngineEvent]) -> tuple[ResourceChange, ...]:
+    changes: list[ResourceChange] = []
+    for event in events:
+        pre = event.resource_pre_event
+        if pre is None or pre.metadata.op == engine_events.OpType.SAME:
+            continue
+        meta = pre.metadata
+        if meta.type == "pulumi:pulumi:Stack":
+            continue
+        changes.append(
+            ResourceChange(
+                urn=meta.urn, type=meta.type, name=meta.urn.rsplit("::", 1)[-1], op=meta.op.value
+            )
+        )
+    return tuple(changes)
+
+
+def _summary(events: list[engine_events.EngineEvent]) -> ChangeCounts:
+    for event in reversed(events):
+        if event.summary_event is not None:
+            counts = {op.value: n for op, n in event.summary_event.resource_changes.items()}
+            return ChangeCounts.from_summary(counts)
+    return ChangeCounts()
+
+
+def _run_engine(
+    stack: auto.Stack, operation: Operation, on_event: Callable[[engine_events.EngineEvent], None]
+) -> None:
+    common: dict[str, Any] = {"on_event": on_event, "color": "never"}
+    if operation is Operation.PREVIEW:
+        stack.preview(diff=True, **common)
+    elif operation is Operation.UP:
+        stack.up(show_secrets=False, **common)
+    elif operation is Operation.DESTROY:
+        stack.destroy(show_secrets=False, **common)
+    else:
+        stack.refresh(show_secrets=False, **common)
+
+
+def execute(
+    request: OperationRequest,
+    on_event: Callable[[OperationEvent], Any] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> OperationResult:
+    """Run one operation under the stack's lease and return its result.
+
+    Errors that mean "nothing ran" (invalid spec, busy stack, missing toolchain) raise;
+    an engine failure returns a result with `ok=False` and the engine's message.
+    """
+    started = time.monotonic()
+    settings = load_settings()
+    toolchain = find_toolchain()
+    secret_values = _resolve_secrets(request)
+    program = inline_program(request.spec, secret_values)
+    dispatcher = EventDispatcher(on_event)
+    events: list[engine_events.EngineEvent] = []
+
+    def record(event: engine_events.EngineEvent) -> None:
+        events.append(event)
+        dispatcher.publish(to_operation_event(request.stack, event))
+
+    base = {
+        "tenant": request.tenant,
+        "environment": request.environment,
+        "stack": request.stack,
+        "operation": request.operation,
+    }
+    try:
+        with hold_lease(
+            settings.lease_dir,
+            request.stack,
+            operation=request.operation.value,
+            wait_seconds=request.wait_seconds,
+            deadline=request.deadline,
+        ) as lease:
+            stack = open_stack(
+                settings,
+                toolchain,
+                request.stack,
+                program,
+                create=request.operation in (Operation.PREVIEW, Operation.UP),
+                tenant=request.tenant,
+            )
+            repaired = repair_stack(stack, lease, settings.lease_dir)
+            try:
+                _run_engine(stack, request.operation, record)
+                error: str | None = None
+            except auto.CommandError as failure:
+                error = _engine_message(failure)
+                if cancelled() or _engine_was_killed(failure):
+                    mark_needs_repair(settings.lease_dir, request.stack)
+            outputs = (
+                redact_outputs({k: (v.value, v.secret) for k, v in stack.outputs().items()})
+                if request.operation is not Operation.PREVIEW
+                else {}
+            )
+    finally:
+        dispatcher.close()
+
+    was_cancelled = cancelled()
+    return OperationResult(
+        **base,
+        ok=error is None,
+        changes=_summary(events),
+        resources=_changed_resources(events),
+        outputs=outputs,
+        duration_seconds=time.monotonic() - started,
+        error=("cancelled: " + error) if (was_cancelled and error) else error,
+        cancelled=was_cancelled,
+        repaired=repaired,
+    )
+
+
+_EXIT_CODE = re.compile(r"^ code: (-?\d+)$", re.MULTILINE)
+
+
+def _engine_was_killed(failure: auto.CommandError) -> bool:
+    """Whether the engine died from a signal (its state may hold pending operations)."""
+    match = _EXIT_CODE.search(str(failure))
+    return match is not None and int(match.group(1)) < 0
+
+
+def _engine_message(failure: auto.CommandError) -> str:
+    """The engine's own error lines, without the command line and its noise."""
+    text = str(failure)
+    stderr = text.split("\n stderr: ", 1)[-1] if "\n stderr: " in text else text
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    useful = [line for line in lines if not line.startswith("warning:")]
+    return "\n".join(useful[-8:]) or text
+
+
+__all__ = ["EngineError", "JockeyError", "OperationRequest", "execute", "inline_program"]

@@ -1,0 +1,157 @@
+"""Typed, frozen results of tenant operations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+REDACTED = "[secret]"
+"""What a secret value is replaced with in results, reports and JSON output."""
+
+
+class Operation(StrEnum):
+    """A tenant operation."""
+
+    PREVIEW = "preview"
+    UP = "up"
+    DESTROY = "destroy"
+    REFRESH = "refresh"
+
+
+@dataclass(frozen=True)
+class ChangeCounts:
+    """Resource changes by kind, from the engine's summary event."""
+
+    create: int = 0
+    update: int = 0
+    replace: int = 0
+    delete: int = 0
+    same: int = 0
+
+    @classmethod
+    def from_summary(cls, resource_changes: Mapping[str, int]) -> ChangeCounts:
+        """Fold the engine's op counts (create, update, replace, create-replacement, ...)."""
+        get = resource_changes.get
+        return cls(
+            create=get("create", 0),
+            update=get("update", 0),
+            # The engine counts a replacement once as `replace` (its create-replacement and
+            # delete-replaced steps are not separate summary entries).
+            replace=get("replace", 0),
+            delete=get("delete", 0),
+            same=get("same", 0),
+        )
+
+    @property
+    def total_changes(self) -> int:
+        """Everything except `same`."""
+        return self.create + self.update + self.replace + self.delete
+
+    def as_dict(self) -> dict[str, int]:
+        """The JSON shape: create, update, replace, delete, same."""
+        return {
+            "create": self.create,
+            "update": self.update,
+            "replace": self.replace,
+            "delete": self.delete,
+            "same": self.same,
+        }
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    """One resource the operation changes (or would change)."""
+
+    urn: str
+    type: str
+    name: str
+    op: str
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    """The outcome of one tenant operation.
+
+    Attributes:
+        tenant: tenant id.
+        environment: dev, staging or prod.
+        stack: `<tenant>-<environment>`.
+        operation: what ran.
+        ok: whether it succeeded.
+        changes: counts by kind from the engine's summary event.
+        resources: the resources that change, in engine order.
+        outputs: stack outputs, secret values replaced by `[secret]`.
+        duration_seconds: wall-clock time of the operation.
+        error: the error message when not ok.
+        cancelled: the operation was interrupted by a signal or its deadline.
+        repaired: a crashed earlier operation was repaired first (what was done).
+    """
+
+    tenant: str
+    environment: str
+    stack: str
+    operation: Operation
+    ok: bool
+    changes: ChangeCounts = field(default_factory=ChangeCounts)
+    resources: tuple[ResourceChange, ...] = ()
+    outputs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    duration_seconds: float = 0.0
+    error: str | None = None
+    cancelled: bool = False
+    repaired: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's JSON-lines object for this result."""
+        return {
+            "tenant": self.tenant,
+            "environment": self.environment,
+            "stack": self.stack,
+            "operation": self.operation.value,
+            "ok": self.ok,
+            "changes": self.changes.as_dict(),
+            "outputs": dict(self.outputs),
+            "durationSeconds": round(self.duration_seconds, 3),
+            "error": self.error,
+            "cancelled": self.cancelled,
+        }
+
+
+@dataclass(frozen=True)
+class StackStatus:
+    """What `status` reports about a tenant's stack."""
+
+    stack: str
+    exists: bool
+    resource_count: int | None = None
+    last_operation: str | None = None
+    last_result: str | None = None
+    last_started: str | None = None
+    last_ended: str | None = None
+    pending_operations: int = 0
+    engine_locked: bool = False
+    lease_holder: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON shape (camelCase keys)."""
+        return {
+            "stack": self.stack,
+            "exists": self.exists,
+            "resourceCount": self.resource_count,
+            "lastOperation": self.last_operation,
+            "lastResult": self.last_result,
+            "lastStarted": self.last_started,
+            "lastEnded": self.last_ended,
+            "pendingOperations": self.pending_operations,
+            "engineLocked": self.engine_locked,
+            "leaseHolder": self.lease_holder,
+        }
+
+
+def redact_outputs(outputs: Mapping[str, tuple[Any, bool]]) -> Mapping[str, Any]:
+    """Replace secret output values by `[secret]`; input maps name -> (value, is_secret)."""
+    return MappingProxyType(
+        {name: REDACTED if secret else value for name, (value, secret) in sorted(outputs.items())}
+    )

@@ -1,0 +1,42 @@
+"""Providers the program creates and hands to components through resource options."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from infra.spec import ClusterSpec, DeploymentSpec
+
+
+def kubernetes_provider(cluster: ClusterSpec, name: str = "kubernetes") -> k8s.Provider:
+    """The cluster the spec picks: render to a folder, a kubeconfig file, or a context."""
+    if cluster.render_dir is not None:
+        # Render mode writes manifests (Secrets included, base64) and never contacts a cluster.
+        return k8s.Provider(name, render_yaml_to_directory=str(cluster.render_dir))
+    if cluster.kubeconfig is not None:
+        return k8s.Provider(
+            name, kubeconfig=cluster.kubeconfig.read_text(), context=cluster.context
+        )
+    return k8s.Provider(name, context=cluster.context)
+
+
+def tenant_tags(spec: DeploymentSpec) -> dict[str, str]:
+    """Tags on every AWS resource: the tenant's labels plus who and what it is."""
+    return {
+        **spec.tenant.labels,
+        "jockey:tenant": spec.tenant.id,
+        "jockey:organization": spec.tenant.organization,
+        "jockey:environment": spec.tenant.environment.value,
+        "jockey:agent": spec.agent.name,
+        "managed-by": "jockey",
+    }
+
+
+def aws_provider(spec: DeploymentSpec, name: str = "aws") -> aws.Provider:
+    """The AWS provider (region and credentials from the usual AWS settings)."""
+    return aws.Provider(
+        name,
+        default_tags=aws.ProviderDefaultTagsArgs(tags=tenant_tags(spec)),
+        opts=pulumi.ResourceOptions(),
+    )
