@@ -44,6 +44,8 @@ class OperationRequest:
         spec: the validated spec (None for a destroy by tenant and environment).
         wait_seconds: how long to wait for a busy stack (0 fails fast).
         deadline: epoch seconds by which the operation must end, or None.
+        environment: variables the worker sets before it starts (used by `render` to point
+            at a throwaway backend).
     """
 
     operation: Operation
@@ -52,6 +54,7 @@ class OperationRequest:
     spec: DeploymentSpec | None
     wait_seconds: float = 0.0
     deadline: float | None = None
+    environment: tuple[tuple[str, str], ...] = ()
 
     @property
     def stack(self) -> str:

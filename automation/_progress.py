@@ -1,0 +1,80 @@
+"""How the CLI shows operations: a live display on a terminal, or JSON lines."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from automation._events import EventKind, OperationEvent
+from automation._results import OperationResult
+
+
+class LiveProgress:
+    """A table with one row per tenant: what the engine is doing now and the result."""
+
+    def __init__(self, console: Console, stacks: list[str]) -> None:
+        self._console = console
+        self._lock = threading.Lock()
+        self._rows: dict[str, tuple[str, str]] = {stack: ("waiting", "") for stack in stacks}
+        self._live: Live | None = None
+
+    def _table(self) -> Table:
+        table = Table(box=None, show_header=True, header_style="bold")
+        table.add_column("stack")
+        table.add_column("state")
+        table.add_column("detail", overflow="ellipsis", no_wrap=True, max_width=80)
+        for stack, (state, detail) in sorted(self._rows.items()):
+            table.add_row(stack, state, detail)
+        return table
+
+    def on_event(self, event: OperationEvent) -> None:
+        """Update a tenant's row from an engine event."""
+        if event.kind is EventKind.RESOURCE_PRE and event.urn:
+            detail = f"{event.op} {event.urn.rsplit('::', 1)[-1]}"
+        elif event.kind is EventKind.DIAGNOSTIC and event.severity == "error":
+            detail = (event.message or "").strip().splitlines()[-1:][0] if event.message else ""
+        else:
+            return
+        with self._lock:
+            self._rows[event.stack] = ("running", detail)
+            if self._live is not None:
+                self._live.update(self._table())
+
+    def on_result(self, result: OperationResult) -> None:
+        """Show a finished tenant."""
+        counts = result.changes
+        summary = (
+            f"+{counts.create} ~{counts.update} ±{counts.replace} -{counts.delete} "
+            f"={counts.same} in {result.duration_seconds:.1f}s"
+        )
+        state = "[green]ok[/]" if result.ok else "[red]failed[/]"
+        if result.cancelled:
+            state = "[yellow]cancelled[/]"
+        with self._lock:
+            self._rows[result.stack] = (state, summary if result.ok else (result.error or ""))
+            if self._live is not None:
+                self._live.update(self._table())
+
+    @contextmanager
+    def running(self) -> Iterator[LiveProgress]:
+        """Show the live table while the block runs."""
+        with Live(self._table(), console=self._console, refresh_per_second=8) as live:
+            self._live = live
+            try:
+                yield self
+            finally:
+                self._live = None
+
+
+def print_json_line(payload: dict[str, Any]) -> None:
+    """One JSON object per line on stdout, flushed so a control plane can stream it."""
+    sys.stdout.write(json.dumps(payload, sort_keys=False, default=str) + "\n")
+    sys.stdout.flush()
