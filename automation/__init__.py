@@ -9,39 +9,86 @@ Example:
     >>> result.ok, result.changes.create, result.outputs   # doctest: +SKIP
 """
 
-from automation._api import (
-    DEFAULT_WAIT_SECONDS,
-    StackSummary,
-    destroy,
-    list_stacks,
-    outputs,
-    preview,
-    refresh,
-    run_many,
-    status,
-    up,
-)
-from automation._errors import (
-    ConfigurationError,
-    EngineError,
-    InvalidSpecError,
-    JockeyError,
-    OperationCancelledError,
-    StackBusyError,
-    StackNotFoundError,
-    ToolchainMissingError,
-)
-from automation._events import EventCallback, EventKind, OperationEvent
-from automation._fanout import FanOut
-from automation._render import render
-from automation._results import (
-    ChangeCounts,
-    Operation,
-    OperationResult,
-    ResourceChange,
-    StackStatus,
-)
-from automation._toolchain import Toolchain, find_toolchain
+# Names resolve lazily (PEP 562) so that `jockey --help` and `jockey validate` never import
+# the Pulumi engine modules.
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "ChangeCounts": "automation._results",
+    "ConfigurationError": "automation._errors",
+    "DEFAULT_WAIT_SECONDS": "automation._api",
+    "EngineError": "automation._errors",
+    "EventCallback": "automation._events",
+    "EventKind": "automation._events",
+    "FanOut": "automation._fanout",
+    "InvalidSpecError": "automation._errors",
+    "JockeyError": "automation._errors",
+    "Operation": "automation._results",
+    "OperationCancelledError": "automation._errors",
+    "OperationEvent": "automation._events",
+    "OperationResult": "automation._results",
+    "ResourceChange": "automation._results",
+    "StackBusyError": "automation._errors",
+    "StackNotFoundError": "automation._errors",
+    "StackStatus": "automation._results",
+    "StackSummary": "automation._api",
+    "Toolchain": "automation._toolchain",
+    "ToolchainMissingError": "automation._errors",
+    "destroy": "automation._api",
+    "find_toolchain": "automation._toolchain",
+    "list_stacks": "automation._api",
+    "outputs": "automation._api",
+    "preview": "automation._api",
+    "refresh": "automation._api",
+    "render": "automation._render",
+    "run_many": "automation._api",
+    "status": "automation._api",
+    "up": "automation._api",
+}
+
+if TYPE_CHECKING:
+    from automation._api import (
+        DEFAULT_WAIT_SECONDS,
+        StackSummary,
+        destroy,
+        list_stacks,
+        outputs,
+        preview,
+        refresh,
+        run_many,
+        status,
+        up,
+    )
+    from automation._errors import (
+        ConfigurationError,
+        EngineError,
+        InvalidSpecError,
+        JockeyError,
+        OperationCancelledError,
+        StackBusyError,
+        StackNotFoundError,
+        ToolchainMissingError,
+    )
+    from automation._events import EventCallback, EventKind, OperationEvent
+    from automation._fanout import FanOut
+    from automation._render import render
+    from automation._results import (
+        ChangeCounts,
+        Operation,
+        OperationResult,
+        ResourceChange,
+        StackStatus,
+    )
+    from automation._toolchain import Toolchain, find_toolchain
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'automation' has no attribute {name!r}")
+    return getattr(import_module(module), name)
+
 
 __all__ = [
     "DEFAULT_WAIT_SECONDS",
