@@ -212,7 +212,7 @@ def list_stacks() -> list[StackSummary]:
         StackSummary(
             stack=item.name,
             resource_count=item.resource_count,
-            last_update=item.last_update,
+            last_update=item.last_update.isoformat() if item.last_update else None,
             update_in_progress=bool(item.update_in_progress),
         )
         for item in workspace.list_stacks()

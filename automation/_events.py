@@ -125,9 +125,7 @@ class EventDispatcher:
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         if callback is not None:
-            self._thread = threading.Thread(
-                target=self._deliver, name="jockey-events", daemon=True
-            )
+            self._thread = threading.Thread(target=self._deliver, name="jockey-events", daemon=True)
             self._thread.start()
 
     def publish(self, event: OperationEvent) -> None:

@@ -44,7 +44,7 @@ class OperationRequest:
         spec: the validated spec (None for a destroy by tenant and environment).
         wait_seconds: how long to wait for a busy stack (0 fails fast).
         deadline: epoch seconds by which the operation must end, or None.
-        environment: variables the worker sets before it starts (used by `render` to point
+        env_overrides: variables the worker sets before it starts (used by `render` to point
             at a throwaway backend).
     """
 
@@ -54,7 +54,7 @@ class OperationRequest:
     spec: DeploymentSpec | None
     wait_seconds: float = 0.0
     deadline: float | None = None
-    environment: tuple[tuple[str, str], ...] = ()
+    env_overrides: tuple[tuple[str, str], ...] = ()
 
     @property
     def stack(self) -> str:
@@ -150,12 +150,6 @@ def execute(
         events.append(event)
         dispatcher.publish(to_operation_event(request.stack, event))
 
-    base = {
-        "tenant": request.tenant,
-        "environment": request.environment,
-        "stack": request.stack,
-        "operation": request.operation,
-    }
     try:
         with hold_lease(
             settings.lease_dir,
@@ -190,7 +184,10 @@ def execute(
 
     was_cancelled = cancelled()
     return OperationResult(
-        **base,
+        tenant=request.tenant,
+        environment=request.environment,
+        stack=request.stack,
+        operation=request.operation,
         ok=error is None,
         changes=_summary(events),
         resources=_changed_resources(events),

@@ -55,7 +55,7 @@ def render(spec: DeploymentSpec, out_dir: Path) -> OperationResult:
             tenant=spec.tenant.id,
             environment=spec.tenant.environment.value,
             spec=rendered,
-            environment=(
+            env_overrides=(
                 ("JOCKEY_HOME", str(scratch / "home")),
                 ("PULUMI_BACKEND_URL", f"file://{scratch / 'state'}"),
                 ("PULUMI_CONFIG_PASSPHRASE", secrets.token_urlsafe(24)),

@@ -146,9 +146,9 @@ def find_toolchain() -> Toolchain:
 
     cached = _cached_toolchain()
     if cached is not None:
-        version = _cli_version(cached / "bin" / "pulumi")
-        if version is not None:
-            return Toolchain(cached, version, "jockey cache", cached / "pulumi-home")
+        cached_version = _cli_version(cached / "bin" / "pulumi")
+        if cached_version is not None:
+            return Toolchain(cached, cached_version, "jockey cache", cached / "pulumi-home")
 
     raise ToolchainMissingError(
         f"no Pulumi CLI v{PULUMI_VERSION}+ found on PATH or in {engine_cache_dir()}",

@@ -35,7 +35,7 @@ def _worker_main(
     request: OperationRequest, results: Connection, events: Any, forward_events: bool
 ) -> None:
     os.setsid()  # our own process group: the engine joins it and shares its fate
-    os.environ.update(dict(request.environment))
+    os.environ.update(dict(request.env_overrides))
     interrupted = threading.Event()
 
     def on_sigint(_signum: int, _frame: object) -> None:

@@ -176,7 +176,8 @@ def _run_operation(
     needs_events = live or markdown is not None
     fanout = FanOut(parallel, on_event if needs_events else None)
     previous = {
-        sig: signal.signal(sig, lambda *_: fanout.cancel()) for sig in (signal.SIGINT, signal.SIGTERM)
+        sig: signal.signal(sig, lambda *_: fanout.cancel())
+        for sig in (signal.SIGINT, signal.SIGTERM)
     }
     results: list[OperationResult] = []
     try:
@@ -416,9 +417,7 @@ EnvOption = Annotated[str | None, typer.Option(help="Environment, with --tenant.
 
 
 @app.command()
-def outputs(
-    file: OptionalSpec = None, tenant: TenantOption = None, env: EnvOption = None
-) -> None:
+def outputs(file: OptionalSpec = None, tenant: TenantOption = None, env: EnvOption = None) -> None:
     """Print the stack's outputs as JSON (secrets shown as [secret])."""
     from automation._api import outputs as stack_outputs
     from automation._errors import JockeyError

@@ -16,9 +16,11 @@ from automation._lease import hold_lease, read_holder
 
 def test_second_holder_fails_fast_naming_the_holder(tmp_path: Path) -> None:
     with hold_lease(tmp_path, "acme-dev", operation="up", wait_seconds=0):
-        with pytest.raises(StackBusyError) as caught:
-            with hold_lease(tmp_path, "acme-dev", operation="preview", wait_seconds=0):
-                pass
+        with (
+            pytest.raises(StackBusyError) as caught,
+            hold_lease(tmp_path, "acme-dev", operation="preview", wait_seconds=0),
+        ):
+            pass
         assert "up by pid" in str(caught.value)
         assert caught.value.stack == "acme-dev"
         assert caught.value.exit_code == 4
@@ -67,9 +69,11 @@ def test_a_dead_holder_is_taken_over_and_reported(tmp_path: Path) -> None:
     )
     assert holder.stdout is not None
     assert holder.stdout.readline().strip() == "held"
-    with pytest.raises(StackBusyError):
-        with hold_lease(tmp_path, "acme-dev", operation="up", wait_seconds=0):
-            pass
+    with (
+        pytest.raises(StackBusyError),
+        hold_lease(tmp_path, "acme-dev", operation="up", wait_seconds=0),
+    ):
+        pass
     holder.kill()  # kill -9: no clean release
     holder.wait()
     with hold_lease(tmp_path, "acme-dev", operation="up", wait_seconds=2) as lease:

@@ -1,0 +1,39 @@
+"""Engine tests: the real Pulumi CLI, a fresh `file://` backend per test, Kubernetes rendered
+to a folder (no cluster: KUBECONFIG is removed), and a secret canary to hunt for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from automation._toolchain import Toolchain, find_toolchain
+from tests.engine.engine_support import CANARY, PASSPHRASE, TenantFiles
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/engine/" in str(item.path):
+            item.add_marker(pytest.mark.engine)
+
+
+@pytest.fixture(scope="session")
+def toolchain() -> Toolchain:
+    """The engine toolchain (scripts/setup builds it; its absence fails, never skips)."""
+    return find_toolchain()
+
+
+@pytest.fixture
+def tenant_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TenantFiles:
+    """A private JOCKEY_HOME (file backend inside it), passphrase and canary secret."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("JOCKEY_HOME", str(home))
+    monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE_FILE", raising=False)
+    monkeypatch.delenv("JOCKEY_SECRETS_PROVIDER", raising=False)
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("JOCKEY_TEST_OPENAI_KEY", CANARY)
+    spec_dir = tmp_path / "specs"
+    spec_dir.mkdir()
+    return TenantFiles(home=home, out=tmp_path / "out", spec_dir=spec_dir)
