@@ -150,6 +150,9 @@ def execute(
         events.append(event)
         dispatcher.publish(to_operation_event(request.stack, event))
 
+    error: str | None = None
+    repaired: tuple[str, ...] = ()
+    outputs: Mapping[str, Any] = {}
     try:
         with hold_lease(
             settings.lease_dir,
@@ -158,27 +161,30 @@ def execute(
             wait_seconds=request.wait_seconds,
             deadline=request.deadline,
         ) as lease:
-            stack = open_stack(
-                settings,
-                toolchain,
-                request.stack,
-                program,
-                create=request.operation in (Operation.PREVIEW, Operation.UP),
-                tenant=request.tenant,
-            )
-            repaired = repair_stack(stack, lease, settings.lease_dir)
             try:
-                _run_engine(stack, request.operation, record)
-                error: str | None = None
+                stack = open_stack(
+                    settings,
+                    toolchain,
+                    request.stack,
+                    program,
+                    create=request.operation in (Operation.PREVIEW, Operation.UP),
+                    tenant=request.tenant,
+                )
+                repaired = repair_stack(stack, lease, settings.lease_dir)
+                if cancelled():
+                    error = "cancelled before the engine started"
+                else:
+                    _run_engine(stack, request.operation, record)
+                    if request.operation is not Operation.PREVIEW:
+                        outputs = redact_outputs(
+                            {k: (v.value, v.secret) for k, v in stack.outputs().items()}
+                        )
             except auto.CommandError as failure:
+                if isinstance(failure, auto.StackNotFoundError) and not cancelled():
+                    raise
                 error = _engine_message(failure)
                 if cancelled() or _engine_was_killed(failure):
                     mark_needs_repair(settings.lease_dir, request.stack)
-            outputs = (
-                redact_outputs({k: (v.value, v.secret) for k, v in stack.outputs().items()})
-                if request.operation is not Operation.PREVIEW
-                else {}
-            )
     finally:
         dispatcher.close()
 
