@@ -100,16 +100,8 @@ def engine_cache_dir() -> Path:
 
 
 def _cached_toolchain() -> Path | None:
-    prefix = f"pulumi-{PULUMI_VERSION}_kubernetes-{KUBERNETES_PLUGIN_VERSION}_"
-    cache = engine_cache_dir()
-    if not cache.is_dir():
-        return None
-    built = [
-        entry
-        for entry in cache.iterdir()
-        if entry.name.startswith(prefix) and (entry / ".complete").is_file()
-    ]
-    return max(built, key=lambda entry: (entry / ".complete").stat().st_mtime, default=None)
+    built = engine_cache_dir() / f"pulumi-{PULUMI_VERSION}_kubernetes-{KUBERNETES_PLUGIN_VERSION}"
+    return built if (built / ".complete").is_file() else None
 
 
 def find_toolchain() -> Toolchain:

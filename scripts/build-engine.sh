@@ -4,8 +4,10 @@
 #   - a Python language host (engine/pulumi-language-python) with the SDK's exec script
 #     and the dynamic-provider helper;
 #   - the Kubernetes resource provider plugin, installed under the cache's PULUMI_HOME.
-# Everything lands in ${JOCKEY_ENGINE_CACHE:-~/.cache/jockey-engine}/<key>/, keyed by the
-# versions and the host's sources; a second run finds the .complete marker and returns at once.
+# Everything lands in ${JOCKEY_ENGINE_CACHE:-~/.cache/jockey-engine}/pulumi-<v>_kubernetes-<v>/.
+# Each piece has its own marker: the CLI and the provider (the slow builds) are keyed by
+# version, the language host by a hash of its sources, so a second run returns at once and
+# an edit to the host rebuilds only the host.
 # Prints the toolchain directory on its last line of stdout.
 set -euo pipefail
 
@@ -17,12 +19,13 @@ K8S_PROVIDER_PSEUDO=v4.0.0-20260115033456-f47bc2d6f199
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 host_src="$repo/engine/pulumi-language-python"
-host_hash="$(cat "$host_src"/go.mod "$host_src"/go.sum "$host_src"/*.go "$0" | sha256sum | cut -c1-12)"
+host_hash="$(cat "$host_src"/go.mod "$host_src"/go.sum "$host_src"/*.go | sha256sum | cut -c1-12)"
 cache_root="${JOCKEY_ENGINE_CACHE:-$HOME/.cache/jockey-engine}"
-key="pulumi-${PULUMI_VERSION}_kubernetes-${K8S_VERSION}_host-${host_hash}"
+key="pulumi-${PULUMI_VERSION}_kubernetes-${K8S_VERSION}"
 dest="$cache_root/$key"
+host_marker=".host-$host_hash"
 
-if [[ -f "$dest/.complete" ]]; then
+if [[ -f "$dest/.complete" && -f "$dest/$host_marker" ]]; then
   echo "engine: cached at $dest" >&2
   echo "$dest"
   exit 0
@@ -32,10 +35,10 @@ command -v go >/dev/null || { echo "engine: Go is required to build the Pulumi e
 mkdir -p "$cache_root"
 exec 9>"$cache_root/.lock"
 flock 9   # one build at a time per cache
-if [[ -f "$dest/.complete" ]]; then echo "$dest"; exit 0; fi
+if [[ -f "$dest/.complete" && -f "$dest/$host_marker" ]]; then echo "$dest"; exit 0; fi
 
 work="$cache_root/.work-$key"
-rm -rf "$work" "$dest"
+rm -rf "$work"
 mkdir -p "$work" "$dest/bin" "$dest/pulumi-home"
 log="$work/build.log"
 step_no=0
@@ -43,13 +46,18 @@ step() {  # step <title> <command...>: run with progress; on failure name the st
   step_no=$((step_no + 1))
   local title="$1"; shift
   local started=$SECONDS
-  printf 'engine [%d/7] %s ...\n' "$step_no" "$title" >&2
+  if [[ -n "${marker:-}" && -f "$dest/$marker" ]]; then
+    printf 'engine [%d/6] %s: cached\n' "$step_no" "$title" >&2
+    return 0
+  fi
+  printf 'engine [%d/6] %s ...\n' "$step_no" "$title" >&2
   if ! "$@" >>"$log" 2>&1; then
     printf 'engine: step %d failed: %s\n--- last lines of %s ---\n' "$step_no" "$title" "$log" >&2
     tail -n 40 "$log" >&2
     exit 1
   fi
-  printf 'engine [%d/7] %s done in %ds\n' "$step_no" "$title" $((SECONDS - started)) >&2
+  printf 'engine [%d/6] %s done in %ds\n' "$step_no" "$title" $((SECONDS - started)) >&2
+  if [[ -n "${marker:-}" ]]; then touch "$dest/$marker"; fi
 }
 
 export CGO_ENABLED=0 GONOSUMDB=github.com/pulumi/pulumi-kubernetes
@@ -82,20 +90,18 @@ build_language_host() {
   chmod 0755 "$dest/bin/pulumi-resource-pulumi-python"
 }
 
-generate_kubernetes_schema() {
-  (cd "$work/kubernetes/provider/cmd/pulumi-resource-kubernetes" && VERSION=$K8S_VERSION go run ./generate.go)
-}
-
 build_kubernetes() {
+  # main embeds schema-embed.json and terraform-mapping-embed.json, generated first.
+  (cd "$work/kubernetes/provider/cmd/pulumi-resource-kubernetes" && VERSION=$K8S_VERSION go run ./generate.go)
   (cd "$work/kubernetes/provider" && go build -trimpath \
     -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=v$K8S_VERSION" \
-    -o "$work/pulumi-resource-kubernetes" ./cmd/pulumi-resource-kubernetes)
+    -o "$dest/pulumi-resource-kubernetes" ./cmd/pulumi-resource-kubernetes)
 }
 
 install_kubernetes() {
   PULUMI_HOME="$dest/pulumi-home" PULUMI_SKIP_UPDATE_CHECK=true \
     "$dest/bin/pulumi" plugin install resource kubernetes "v$K8S_VERSION" \
-    --file "$work/pulumi-resource-kubernetes"
+    --file "$dest/pulumi-resource-kubernetes"
 }
 
 verify() {
@@ -106,13 +112,13 @@ verify() {
 }
 
 echo "engine: building into $dest (log: $log); a fresh machine needs 10-25 minutes" >&2
-step "fetch pulumi $PULUMI_VERSION and kubernetes provider sources" fetch_sources
-step "build pulumi CLI v$PULUMI_VERSION" build_cli
-step "build Python language host" build_language_host
-step "generate kubernetes provider schema" generate_kubernetes_schema
-step "build kubernetes provider v$K8S_VERSION" build_kubernetes
-step "install kubernetes plugin" install_kubernetes
-step "verify versions" verify
+marker="" step "fetch pulumi $PULUMI_VERSION and kubernetes provider sources" fetch_sources
+marker=.built-cli step "build pulumi CLI v$PULUMI_VERSION" build_cli
+rm -f "$dest"/.host-*
+marker="$host_marker" step "build Python language host" build_language_host
+marker=.built-kubernetes step "generate schema and build kubernetes provider v$K8S_VERSION" build_kubernetes
+marker=.installed-kubernetes step "install kubernetes plugin" install_kubernetes
+marker="" step "verify versions" verify
 
 cat >"$dest/env.sh" <<ENV
 # Source this to use Jockey's engine toolchain from a shell.
