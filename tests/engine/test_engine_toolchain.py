@@ -80,6 +80,7 @@ def test_inline_automation_preview_with_the_kubernetes_provider(
             opts=pulumi.ResourceOptions(provider=provider),
         )
 
+    (tmp_path / "work").mkdir()
     stack = auto.create_stack(
         "smoke",
         project_name="jockey-smoke",
@@ -98,7 +99,6 @@ def test_inline_automation_preview_with_the_kubernetes_provider(
             },
         ),
     )
-    (tmp_path / "work").mkdir(exist_ok=True)
     result = stack.preview()
     assert result.change_summary == {"create": 3}  # stack, provider, namespace
     plugins = subprocess.run(
