@@ -27,7 +27,7 @@ def _image_ref(
     repository = AgentRepository(
         f"{name}-repository",
         AgentRepositoryArgs(spec=spec),
-        opts=pulumi.ResourceOptions(provider=provider),
+        opts=pulumi.ResourceOptions(providers=[provider]),
     )
     image = AgentImage(
         f"{name}-image",
@@ -64,7 +64,7 @@ def deploy(spec: DeploymentSpec, secret_env: Mapping[str, pulumi.Input[str]]) ->
         function = LambdaAgent(
             f"{name}-lambda",
             LambdaAgentArgs(spec=spec, image_ref=image_ref, secret_env=secrets),
-            opts=pulumi.ResourceOptions(provider=provider),
+            opts=pulumi.ResourceOptions(providers=[provider]),
         )
         pulumi.export("endpointUrl", function.endpoint_url)
         pulumi.export("functionName", function.function_name)
@@ -76,7 +76,7 @@ def deploy(spec: DeploymentSpec, secret_env: Mapping[str, pulumi.Input[str]]) ->
         agent = KubernetesAgent(
             f"{name}-kubernetes",
             KubernetesAgentArgs(spec=spec, image=image_ref, secret_env=secrets),
-            opts=pulumi.ResourceOptions(provider=provider),
+            opts=pulumi.ResourceOptions(providers=[provider]),
         )
         pulumi.export("namespace", agent.namespace)
         pulumi.export("serviceUrl", agent.service_url)
