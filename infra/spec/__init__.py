@@ -1,5 +1,10 @@
-"""The deployment spec (public contract): models, loading and validation."""
+"""The deployment spec (public contract): models, loading and validation.
 
+Nothing here imports the Pulumi SDK: `jockey validate` stays fast and engine-free.
+"""
+
+from infra.spec._errors import SpecError, SpecProblem
+from infra.spec._load import load_spec_file, spec_from_stack_config, validate_spec
 from infra.spec._models import (
     AgentSpec,
     ApiSpec,
@@ -17,6 +22,7 @@ from infra.spec._models import (
     KubernetesSpec,
     LambdaSpec,
     NetworkPolicySpec,
+    Platform,
     QuotaSpec,
     ResourcesSpec,
     RolloutStrategy,
@@ -27,6 +33,9 @@ from infra.spec._models import (
     ThrottleSpec,
     VpcSpec,
 )
+from infra.spec._quantity import parse_quantity
+from infra.spec._schema import spec_json_schema
+from infra.spec._secrets import resolve_secret_values
 
 __all__ = [
     "AgentSpec",
@@ -45,13 +54,22 @@ __all__ = [
     "KubernetesSpec",
     "LambdaSpec",
     "NetworkPolicySpec",
+    "Platform",
     "QuotaSpec",
     "ResourcesSpec",
     "RolloutStrategy",
     "SecretSource",
     "ServiceSpec",
     "ServiceType",
+    "SpecError",
+    "SpecProblem",
     "TenantSpec",
     "ThrottleSpec",
     "VpcSpec",
+    "load_spec_file",
+    "parse_quantity",
+    "resolve_secret_values",
+    "spec_from_stack_config",
+    "spec_json_schema",
+    "validate_spec",
 ]

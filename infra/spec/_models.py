@@ -2,17 +2,36 @@
 
 YAML and Pulumi config use camelCase keys; Python code uses the snake_case attributes.
 Unknown fields are errors and every model is frozen: the spec is validated once, at the
-edge, and everything behind the edge trusts it.
+edge, and everything behind the edge trusts it. Field types carry the limits of where each
+value lands (`infra.spec._types`); rules across fields live in `infra.spec._rules`.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
+
+from infra.spec._errors import cross_field_error, rule_error
+from infra.spec._types import (
+    CLOUDWATCH_RETENTION_DAYS,
+    Cidr,
+    CorsOrigin,
+    DnsLabel,
+    DnsName,
+    EnvName,
+    HttpPath,
+    ImageReference,
+    LabelKey,
+    LabelValue,
+    Quantity,
+    SemanticVersion,
+    in_range,
+    one_of,
+)
 
 
 class SpecModel(BaseModel):
@@ -23,7 +42,6 @@ class SpecModel(BaseModel):
         populate_by_name=True,
         extra="forbid",
         frozen=True,
-        str_strip_whitespace=False,
         validate_default=True,
     )
 
@@ -42,6 +60,11 @@ class Architecture(StrEnum):
     ARM64 = "arm64"
     X86_64 = "x86_64"
 
+    @property
+    def platform(self) -> str:
+        """The container platform of this architecture."""
+        return "linux/arm64" if self is Architecture.ARM64 else "linux/amd64"
+
 
 class RolloutStrategy(StrEnum):
     """Kubernetes Deployment strategy."""
@@ -58,20 +81,29 @@ class ServiceType(StrEnum):
     LOAD_BALANCER = "LoadBalancer"
 
 
+class Platform(StrEnum):
+    """Image build platform (one per image: it runs on Lambda and Kubernetes alike)."""
+
+    LINUX_ARM64 = "linux/arm64"
+    LINUX_AMD64 = "linux/amd64"
+
+
 # ---------------------------------------------------------------- tenant
 
 
 class TenantSpec(SpecModel):
     """Who the deployment belongs to."""
 
-    id: str = Field(
-        description="DNS-1123 label (lowercase letters, digits, '-'); stack, namespace and "
-        "resource names derive from it.",
+    id: Annotated[DnsLabel, Field(max_length=40)] = Field(
+        description="DNS-1123 label (lowercase letters, digits, '-'; at most 40 characters "
+        "so that `<id>-<environment>` and derived resource names fit their limits).",
         examples=["acme"],
     )
-    organization: str = Field(description="Owning organization; becomes a label value.")
-    environment: Environment = Field(description="dev | staging | prod.")
-    labels: dict[str, str] = Field(
+    organization: Annotated[LabelValue, Field(min_length=1)] = Field(
+        description="Owning organization; becomes the `jockey.dev/organization` label value."
+    )
+    environment: Environment = Field(description="dev | staging | prod (prod is stricter).")
+    labels: dict[LabelKey, LabelValue] = Field(
         default_factory=dict,
         description="Extra Kubernetes labels and AWS tags put on every resource.",
     )
@@ -81,35 +113,46 @@ class TenantSpec(SpecModel):
 
 
 class SecretSource(SpecModel):
-    """Where one secret env value is read from: exactly one of the three sources.
+    """Where one secret env value is read from: exactly one source.
 
-    `fromEnv` and `fromFile` are resolved by the driver (CLI / Automation API);
-    `fromConfig` names a Pulumi secure config key of the stack (`jockey:<key>`).
+    `fromEnv` and `fromFile` (spec files) are resolved by the CLI or the Automation API;
+    `fromConfig` (stack config) names a Pulumi secure config key `jockey:<key>`.
     """
 
-    from_env: str | None = Field(default=None, description="Name of an environment variable.")
+    from_env: EnvName | None = Field(default=None, description="An environment variable.")
     from_file: Path | None = Field(
-        default=None, description="Path of a file holding the value (relative to the spec)."
+        default=None, description="A file holding the value (relative to the spec file)."
     )
     from_config: str | None = Field(
         default=None, description="A secure config key of the stack, e.g. `openaiApiKey`."
     )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        chosen = [v for v in (self.from_env, self.from_file, self.from_config) if v is not None]
+        if len(chosen) != 1:
+            raise rule_error(
+                "needs exactly one source",
+                "use one of fromEnv: VAR, fromFile: path (spec files) or fromConfig: key (stacks)",
+            )
+        return self
 
 
 class BuildSpec(SpecModel):
     """Build the agent image from a context with the unified Dockerfile."""
 
     context: Path = Field(description="Build context (relative to the spec file's directory).")
-    platform: str = Field(
-        default="linux/arm64", description="linux/arm64 or linux/amd64; matches the Lambda arch."
+    platform: Platform = Field(
+        default=Platform.LINUX_ARM64,
+        description="linux/arm64 or linux/amd64; must match lambda.architecture.",
     )
-    python_version: str = Field(
-        default="3.12", description="Python base image version (slim), e.g. 3.12."
+    python_version: Annotated[str, Field(pattern=r"^3\.(1[0-3])$")] = Field(
+        default="3.12", description="Python minor version of the slim base image (3.10-3.13)."
     )
     requirements: str = Field(
         default="requirements.txt", description="Requirements file inside the context."
     )
-    command: list[str] = Field(
+    command: Annotated[list[str], Field(min_length=1)] = Field(
         default_factory=lambda: ["python", "-m", "app"],
         description="The agent's HTTP server command (JSON-form CMD).",
     )
@@ -118,30 +161,53 @@ class BuildSpec(SpecModel):
 class ImageSpec(SpecModel):
     """The agent image: exactly one of a prebuilt `ref` or a `build`."""
 
-    ref: str | None = Field(
+    ref: ImageReference | None = Field(
         default=None,
         description="Prebuilt image, `<registry>/<repo>@sha256:<digest>` (a tag is allowed "
         "outside prod).",
     )
     build: BuildSpec | None = Field(default=None, description="Build from a context.")
 
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if (self.ref is None) == (self.build is None):
+            raise rule_error(
+                "needs exactly one of ref and build",
+                "set ref: <registry>/<repo>@sha256:<digest>, or build: {context: ...}",
+            )
+        return self
+
 
 class AgentSpec(SpecModel):
     """The agent HTTP service itself."""
 
-    name: str = Field(description="DNS-1123 label naming the agent.")
-    version: str = Field(description="Semantic version of the agent, e.g. 1.4.2.")
-    port: int = Field(default=8080, description="Port the agent listens on (1024-65535).")
-    health_path: str = Field(
+    name: DnsLabel = Field(description="DNS-1123 label naming the agent.")
+    version: SemanticVersion = Field(description="Semantic version of the agent, e.g. 1.4.2.")
+    port: Annotated[int, in_range(1024, 65535)] = Field(
+        default=8080, description="Port the agent listens on (1024-65535: it runs as non-root)."
+    )
+    health_path: HttpPath = Field(
         default="/health", description="Liveness path; also the adapter's readiness check."
     )
-    ready_path: str = Field(default="/ready", description="Kubernetes readiness path.")
-    env: dict[str, str] = Field(default_factory=dict, description="Plain environment variables.")
-    secret_env: dict[str, SecretSource] = Field(
+    ready_path: HttpPath = Field(default="/ready", description="Kubernetes readiness path.")
+    env: dict[EnvName, str] = Field(
+        default_factory=dict, description="Plain environment variables."
+    )
+    secret_env: dict[EnvName, SecretSource] = Field(
         default_factory=dict,
         description="Secret environment variables: where to read each value from.",
     )
     image: ImageSpec = Field(description="Prebuilt `ref` or a `build`.")
+
+    @model_validator(mode="after")
+    def _no_duplicate_names(self) -> Self:
+        both = sorted(set(self.env) & set(self.secret_env))
+        if both:
+            raise rule_error(
+                f"{', '.join(both)} set in both env and secretEnv",
+                "keep each variable in only one of env and secretEnv",
+            )
+        return self
 
 
 # ---------------------------------------------------------------- lambda
@@ -150,53 +216,90 @@ class AgentSpec(SpecModel):
 class CorsSpec(SpecModel):
     """CORS of the HTTP API."""
 
-    allow_origins: list[str] = Field(default_factory=list)
-    allow_methods: list[str] = Field(default_factory=lambda: ["GET", "POST", "OPTIONS"])
-    allow_headers: list[str] = Field(default_factory=lambda: ["content-type", "authorization"])
-    max_age: int = Field(default=300, description="Seconds (0-86400).")
+    allow_origins: list[CorsOrigin] = Field(
+        default_factory=list, description="Origins allowed to call the API."
+    )
+    allow_methods: list[
+        Annotated[str, Field(pattern=r"^(\*|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)$")]
+    ] = Field(default_factory=lambda: ["GET", "POST", "OPTIONS"], description="HTTP methods.")
+    allow_headers: list[str] = Field(
+        default_factory=lambda: ["content-type", "authorization"], description="Headers."
+    )
+    max_age: Annotated[int, in_range(0, 86400, " s")] = Field(
+        default=300, description="Seconds browsers cache the preflight (0-86400)."
+    )
 
 
 class ThrottleSpec(SpecModel):
     """Stage throttling of the HTTP API."""
 
-    burst_limit: int = Field(default=100, description="Requests burst (0-5000).")
-    rate_limit: float = Field(default=50, description="Steady requests per second (0-10000).")
+    burst_limit: Annotated[int, in_range(0, 5000)] = Field(
+        default=100, description="Requests burst (0-5000, the account default ceiling)."
+    )
+    rate_limit: Annotated[float, in_range(0, 10000)] = Field(
+        default=50, description="Steady requests per second (0-10000)."
+    )
 
 
 class ApiSpec(SpecModel):
     """API Gateway HTTP API in front of the function."""
 
-    cors: CorsSpec | None = None
-    throttle: ThrottleSpec = Field(default_factory=ThrottleSpec)
+    cors: CorsSpec | None = Field(default=None, description="CORS; none when unset.")
+    throttle: ThrottleSpec = Field(default_factory=ThrottleSpec, description="Throttling.")
 
 
 class VpcSpec(SpecModel):
     """Run the function inside a VPC."""
 
-    subnet_ids: list[str] = Field(min_length=1)
-    security_group_ids: list[str] = Field(min_length=1)
+    subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
+        min_length=1, max_length=16, description="Subnets (subnet-...)."
+    )
+    security_group_ids: list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]] = Field(
+        min_length=1, max_length=5, description="Security groups (sg-...)."
+    )
 
 
 class EfsSpec(SpecModel):
     """Mount an EFS access point (needs `vpc`)."""
 
-    access_point_arn: str
-    mount_path: str = Field(default="/mnt/data", description="Must start with /mnt/.")
+    access_point_arn: Annotated[
+        str,
+        Field(pattern=r"^arn:aws[a-z-]*:elasticfilesystem:[a-z0-9-]+:\d{12}:access-point/fsap-"),
+    ] = Field(description="ARN of the EFS access point.")
+    mount_path: Annotated[str, Field(pattern=r"^/mnt/[A-Za-z0-9_.-]+$")] = Field(
+        default="/mnt/data", description="Where to mount it: /mnt/<name>."
+    )
 
 
 class LambdaSpec(SpecModel):
     """The AWS Lambda target."""
 
-    enabled: bool = False
-    memory: int = Field(default=1024, description="MB (128-10240).")
-    timeout: int = Field(default=29, description="Seconds; at most 29 behind the HTTP API.")
-    architecture: Architecture = Architecture.ARM64
-    log_retention_days: int = Field(default=14, description="A CloudWatch retention value.")
-    reserved_concurrency: int | None = Field(default=None, description="0-1000, or unset.")
-    keep_images: int = Field(default=10, description="ECR lifecycle: images kept (1-1000).")
-    api: ApiSpec = Field(default_factory=ApiSpec)
-    vpc: VpcSpec | None = None
-    efs: EfsSpec | None = None
+    enabled: bool = Field(default=False, description="Deploy to Lambda.")
+    memory: Annotated[int, in_range(128, 10240, " MB")] = Field(
+        default=1024, description="MB (128-10240)."
+    )
+    timeout: Annotated[int, in_range(1, 900, " s")] = Field(
+        default=29, description="Seconds; at most 29 behind the HTTP API's 30 s limit."
+    )
+    architecture: Architecture = Field(default=Architecture.ARM64, description="arm64 | x86_64.")
+    log_retention_days: Annotated[
+        int, one_of(CLOUDWATCH_RETENTION_DAYS, "CloudWatch retention")
+    ] = Field(default=14, description="Days; a CloudWatch retention value.")
+    reserved_concurrency: Annotated[int, in_range(0, 1000)] | None = Field(
+        default=None, description="0-1000, or unset for the account's unreserved pool."
+    )
+    keep_images: Annotated[int, in_range(1, 1000)] = Field(
+        default=10, description="ECR lifecycle: images kept (1-1000)."
+    )
+    api: ApiSpec = Field(default_factory=ApiSpec, description="The HTTP API.")
+    vpc: VpcSpec | None = Field(default=None, description="Run inside a VPC.")
+    efs: EfsSpec | None = Field(default=None, description="Mount EFS (needs vpc).")
+
+    @model_validator(mode="after")
+    def _efs_needs_vpc(self) -> Self:
+        if self.efs is not None and self.vpc is None:
+            raise rule_error("efs needs vpc", "add lambda.vpc with the EFS mount targets' subnets")
+        return self
 
 
 # ---------------------------------------------------------------- kubernetes
@@ -205,53 +308,86 @@ class LambdaSpec(SpecModel):
 class ClusterSpec(SpecModel):
     """Which cluster: at most one of a kubeconfig context, a kubeconfig file, or renderDir."""
 
-    context: str | None = Field(default=None, description="A context of the default kubeconfig.")
+    context: str | None = Field(default=None, description="A context of the kubeconfig.")
     kubeconfig: Path | None = Field(default=None, description="Path of a kubeconfig file.")
     render_dir: Path | None = Field(
         default=None, description="Render YAML to this folder instead of applying (no cluster)."
     )
 
+    @model_validator(mode="after")
+    def _one_target(self) -> Self:
+        if self.render_dir is not None and (self.context or self.kubeconfig):
+            raise rule_error(
+                "renderDir cannot be combined with a cluster",
+                "set either renderDir, or context and/or kubeconfig",
+            )
+        return self
+
 
 class ResourcesSpec(SpecModel):
     """Container requests and limits (Kubernetes quantities)."""
 
-    cpu_request: str = "100m"
-    cpu_limit: str = "500m"
-    memory_request: str = "128Mi"
-    memory_limit: str = "256Mi"
+    cpu_request: Quantity = Field(default="100m", description="CPU request, e.g. 100m.")
+    cpu_limit: Quantity = Field(default="500m", description="CPU limit, e.g. 500m.")
+    memory_request: Quantity = Field(default="128Mi", description="Memory request, e.g. 128Mi.")
+    memory_limit: Quantity = Field(default="256Mi", description="Memory limit, e.g. 256Mi.")
 
 
 class QuotaSpec(SpecModel):
-    """The tenant namespace's ResourceQuota (applies to limits and requests)."""
+    """The tenant namespace's ResourceQuota (requests and limits)."""
 
-    cpu: str = "4"
-    memory: str = "8Gi"
-    pods: int = 20
+    cpu: Quantity = Field(default="4", description="CPU of the whole namespace.")
+    memory: Quantity = Field(default="8Gi", description="Memory of the whole namespace.")
+    pods: Annotated[int, in_range(1, 1000)] = Field(default=20, description="Pods (1-1000).")
 
 
 class ServiceSpec(SpecModel):
     """The Kubernetes Service in front of the agent."""
 
-    type: ServiceType = ServiceType.CLUSTER_IP
-    port: int = 80
-    node_port: int | None = Field(default=None, description="30000-32767, NodePort only.")
+    type: ServiceType = Field(default=ServiceType.CLUSTER_IP, description="Service type.")
+    port: Annotated[int, in_range(1, 65535)] = Field(default=80, description="Service port.")
+    node_port: Annotated[int, in_range(30000, 32767)] | None = Field(
+        default=None, description="30000-32767, with type NodePort only."
+    )
+
+    @model_validator(mode="after")
+    def _node_port_only_with_node_port(self) -> Self:
+        if self.node_port is not None and self.type is not ServiceType.NODE_PORT:
+            raise rule_error(
+                "nodePort is set but the type is not NodePort",
+                "set type: NodePort, or remove nodePort",
+            )
+        return self
 
 
 class AutoscalingSpec(SpecModel):
     """HorizontalPodAutoscaler (autoscaling/v2) on CPU."""
 
-    min_replicas: int = 2
-    max_replicas: int = 6
-    target_cpu_utilization: int = Field(default=70, description="Percent (1-100).")
+    min_replicas: Annotated[int, in_range(1, 1000)] = Field(default=2, description="Minimum.")
+    max_replicas: Annotated[int, in_range(1, 1000)] = Field(default=6, description="Maximum.")
+    target_cpu_utilization: Annotated[int, in_range(1, 100, " %")] = Field(
+        default=70,
+        alias="targetCPUUtilization",
+        description="Average CPU utilization target, percent of requests (1-100).",
+    )
+
+    @model_validator(mode="after")
+    def _min_not_above_max(self) -> Self:
+        if self.min_replicas > self.max_replicas:
+            raise rule_error(
+                f"minReplicas {self.min_replicas} is above maxReplicas {self.max_replicas}",
+                "make minReplicas <= maxReplicas",
+            )
+        return self
 
 
 class NetworkPolicySpec(SpecModel):
     """Allowed paths on top of the default-deny policy."""
 
-    allow_from_namespaces: list[str] = Field(
+    allow_from_namespaces: list[DnsLabel] = Field(
         default_factory=list, description="Namespaces whose pods may reach the agent port."
     )
-    allow_egress_cidrs: list[str] = Field(
+    allow_egress_cidrs: list[Cidr] = Field(
         default_factory=lambda: ["0.0.0.0/0"],
         description="Where HTTPS (443) egress may go; DNS to kube-system is always allowed.",
     )
@@ -260,32 +396,41 @@ class NetworkPolicySpec(SpecModel):
 class DisruptionBudgetSpec(SpecModel):
     """PodDisruptionBudget."""
 
-    min_available: int = 1
+    min_available: Annotated[int, in_range(1, 1000)] = Field(
+        default=1, description="Pods kept during voluntary disruptions."
+    )
 
 
 class IngressSpec(SpecModel):
     """An optional Ingress for the Service."""
 
-    host: str
-    path: str = "/"
-    class_name: str | None = None
-    tls_secret_name: str | None = None
+    host: DnsName = Field(description="Host name, e.g. agent.acme.example.")
+    path: HttpPath = Field(default="/", description="Path prefix.")
+    class_name: str | None = Field(default=None, description="IngressClass name.")
+    tls_secret_name: DnsName | None = Field(default=None, description="TLS Secret name.")
 
 
 class KubernetesSpec(SpecModel):
     """The Kubernetes target."""
 
-    enabled: bool = False
-    cluster: ClusterSpec = Field(default_factory=ClusterSpec)
-    replicas: int = 2
-    resources: ResourcesSpec = Field(default_factory=ResourcesSpec)
-    quota: QuotaSpec = Field(default_factory=QuotaSpec)
-    strategy: RolloutStrategy = RolloutStrategy.ROLLING_UPDATE
-    service: ServiceSpec = Field(default_factory=ServiceSpec)
-    autoscaling: AutoscalingSpec | None = None
-    disruption_budget: DisruptionBudgetSpec | None = None
-    network_policy: NetworkPolicySpec = Field(default_factory=NetworkPolicySpec)
-    ingress: IngressSpec | None = None
+    enabled: bool = Field(default=False, description="Deploy to Kubernetes.")
+    cluster: ClusterSpec = Field(default_factory=ClusterSpec, description="Which cluster.")
+    replicas: Annotated[int, in_range(1, 1000)] = Field(default=2, description="Pods (1-1000).")
+    resources: ResourcesSpec = Field(default_factory=ResourcesSpec, description="Per pod.")
+    quota: QuotaSpec = Field(default_factory=QuotaSpec, description="Per namespace.")
+    strategy: RolloutStrategy = Field(
+        default=RolloutStrategy.ROLLING_UPDATE,
+        description="RollingUpdate (maxSurge 1, maxUnavailable 0) or Recreate.",
+    )
+    service: ServiceSpec = Field(default_factory=ServiceSpec, description="The Service.")
+    autoscaling: AutoscalingSpec | None = Field(default=None, description="An HPA on CPU.")
+    disruption_budget: DisruptionBudgetSpec | None = Field(
+        default=None, description="A PodDisruptionBudget (always one in prod)."
+    )
+    network_policy: NetworkPolicySpec = Field(
+        default_factory=NetworkPolicySpec, description="Allowed traffic."
+    )
+    ingress: IngressSpec | None = Field(default=None, description="An Ingress.")
 
 
 # ---------------------------------------------------------------- the whole spec
@@ -294,10 +439,23 @@ class KubernetesSpec(SpecModel):
 class DeploymentSpec(SpecModel):
     """One tenant's deployment: `tenant`, `agent`, `lambda` and `kubernetes`."""
 
-    tenant: TenantSpec
-    agent: AgentSpec
-    lambda_: Annotated[LambdaSpec, Field(alias="lambda")] = Field(default_factory=LambdaSpec)
-    kubernetes: KubernetesSpec = Field(default_factory=KubernetesSpec)
+    tenant: TenantSpec = Field(description="Who the deployment belongs to.")
+    agent: AgentSpec = Field(description="The agent HTTP service.")
+    lambda_: LambdaSpec = Field(
+        default_factory=LambdaSpec, alias="lambda", description="The AWS Lambda target."
+    )
+    kubernetes: KubernetesSpec = Field(
+        default_factory=KubernetesSpec, description="The Kubernetes target."
+    )
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self) -> Self:
+        from infra.spec._rules import cross_field_problems
+
+        problems = cross_field_problems(self)
+        if problems:
+            raise cross_field_error(problems)
+        return self
 
     @property
     def stack_name(self) -> str:

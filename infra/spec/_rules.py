@@ -1,0 +1,172 @@
+"""Rules across fields: what no single field can know on its own."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from infra.spec._errors import SpecProblem
+from infra.spec._quantity import parse_quantity
+from infra.spec._types import is_digest_pinned
+
+if TYPE_CHECKING:
+    from infra.spec._models import DeploymentSpec
+
+API_GATEWAY_MAX_TIMEOUT = 29
+"""Seconds a Lambda behind an HTTP API may run: the integration gives up at 30 s."""
+
+
+def _requests_within_limits(spec: DeploymentSpec) -> list[SpecProblem]:
+    resources = spec.kubernetes.resources
+    problems = []
+    for kind in ("cpu", "memory"):
+        request = getattr(resources, f"{kind}_request")
+        limit = getattr(resources, f"{kind}_limit")
+        if parse_quantity(request) > parse_quantity(limit):
+            problems.append(
+                SpecProblem(
+                    f"kubernetes.resources.{kind}Request",
+                    f"request is above the limit {limit}",
+                    request,
+                    f"make {kind}Request <= {kind}Limit",
+                )
+            )
+    return problems
+
+
+def _fits_quota(spec: DeploymentSpec) -> list[SpecProblem]:
+    """The most pods a rollout runs at once must fit the namespace quota."""
+    k8s = spec.kubernetes
+    steady = k8s.autoscaling.max_replicas if k8s.autoscaling else k8s.replicas
+    surge = 1 if k8s.strategy.value == "RollingUpdate" else 0
+    peak = steady + surge
+    during = f"{steady} replicas + {surge} surge" if surge else f"{steady} replicas"
+    problems = []
+    if peak > k8s.quota.pods:
+        problems.append(
+            SpecProblem(
+                "kubernetes.quota.pods",
+                f"too few for a rollout ({during} = {peak} pods)",
+                k8s.quota.pods,
+                f"raise quota.pods to at least {peak}, or lower replicas",
+            )
+        )
+    for kind, limit in (("cpu", k8s.resources.cpu_limit), ("memory", k8s.resources.memory_limit)):
+        quota = getattr(k8s.quota, kind)
+        needed = parse_quantity(limit) * Decimal(peak)
+        if needed > parse_quantity(quota):
+            problems.append(
+                SpecProblem(
+                    f"kubernetes.quota.{kind}",
+                    f"too small for a rollout ({during} = {peak} pods x {limit})",
+                    quota,
+                    f"raise quota.{kind}, or lower replicas or {kind}Limit",
+                )
+            )
+    return problems
+
+
+def _lambda_rules(spec: DeploymentSpec) -> list[SpecProblem]:
+    lam = spec.lambda_
+    if not lam.enabled:
+        return []
+    problems = []
+    if lam.timeout > API_GATEWAY_MAX_TIMEOUT:
+        problems.append(
+            SpecProblem(
+                "lambda.timeout",
+                "longer than the HTTP API's 30 s integration limit",
+                lam.timeout,
+                f"use at most {API_GATEWAY_MAX_TIMEOUT} seconds",
+            )
+        )
+    build = spec.agent.image.build
+    if build is not None and build.platform.value != lam.architecture.platform:
+        problems.append(
+            SpecProblem(
+                "agent.image.build.platform",
+                f"does not match lambda.architecture {lam.architecture.value}",
+                build.platform.value,
+                f"use platform {lam.architecture.platform} (one image runs on both targets)",
+            )
+        )
+    return problems
+
+
+def _production_rules(spec: DeploymentSpec) -> list[SpecProblem]:
+    if spec.tenant.environment.value != "prod":
+        return []
+    problems = []
+    ref = spec.agent.image.ref
+    if ref is not None and not is_digest_pinned(ref):
+        problems.append(
+            SpecProblem(
+                "agent.image.ref",
+                "prod images must be pinned by digest",
+                ref,
+                "use <registry>/<repo>@sha256:<digest>",
+            )
+        )
+    k8s = spec.kubernetes
+    if k8s.enabled and k8s.replicas < 2:
+        problems.append(
+            SpecProblem(
+                "kubernetes.replicas",
+                "prod needs at least 2 replicas",
+                k8s.replicas,
+                "use 2 or more",
+            )
+        )
+    if k8s.enabled and k8s.autoscaling and k8s.autoscaling.min_replicas < 2:
+        problems.append(
+            SpecProblem(
+                "kubernetes.autoscaling.minReplicas",
+                "prod needs at least 2 replicas",
+                k8s.autoscaling.min_replicas,
+                "use 2 or more",
+            )
+        )
+    if k8s.enabled and k8s.cluster.render_dir is not None:
+        problems.append(
+            SpecProblem(
+                "kubernetes.cluster.renderDir",
+                "prod deploys to a cluster, not to a folder",
+                str(k8s.cluster.render_dir),
+                "set cluster.context or cluster.kubeconfig (use `jockey render` to inspect)",
+            )
+        )
+    return problems
+
+
+def _disruption_budget(spec: DeploymentSpec) -> list[SpecProblem]:
+    k8s = spec.kubernetes
+    if k8s.disruption_budget is None:
+        return []
+    smallest = k8s.autoscaling.min_replicas if k8s.autoscaling else k8s.replicas
+    if k8s.disruption_budget.min_available >= smallest:
+        return [
+            SpecProblem(
+                "kubernetes.disruptionBudget.minAvailable",
+                f"blocks every eviction with {smallest} replica(s)",
+                k8s.disruption_budget.min_available,
+                f"use at most {smallest - 1}, or raise replicas",
+            )
+        ]
+    return []
+
+
+def cross_field_problems(spec: DeploymentSpec) -> list[SpecProblem]:
+    """Every cross-field rule the spec breaks."""
+    if not (spec.lambda_.enabled or spec.kubernetes.enabled):
+        return [
+            SpecProblem(
+                "lambda.enabled",
+                "no target is enabled",
+                False,
+                "set lambda.enabled or kubernetes.enabled to true",
+            )
+        ]
+    problems = _lambda_rules(spec) + _production_rules(spec)
+    if spec.kubernetes.enabled:
+        problems += _requests_within_limits(spec) + _fits_quota(spec) + _disruption_budget(spec)
+    return problems
