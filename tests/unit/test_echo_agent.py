@@ -12,6 +12,8 @@ import urllib.request
 from pathlib import Path
 
 AGENT = Path(__file__).resolve().parents[2] / "examples" / "echo-agent"
+# Talk to the agent directly, whatever proxy the environment configures.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def _free_port() -> int:
@@ -34,13 +36,13 @@ def test_echo_agent_serves_health_ready_and_invoke() -> None:
         deadline = time.monotonic() + 10
         while True:
             try:
-                with urllib.request.urlopen(f"{base}/health", timeout=1) as response:
+                with OPENER.open(f"{base}/health", timeout=1) as response:
                     assert json.load(response) == {"status": "ok"}
                 break
             except OSError:
                 assert time.monotonic() < deadline, "agent did not start"
                 time.sleep(0.1)
-        with urllib.request.urlopen(f"{base}/ready", timeout=2) as response:
+        with OPENER.open(f"{base}/ready", timeout=2) as response:
             assert response.status == 200
         request = urllib.request.Request(
             f"{base}/invoke",
@@ -48,10 +50,10 @@ def test_echo_agent_serves_health_ready_and_invoke() -> None:
             headers={"Content-Type": "application/json"},
             method="POST",
         )
-        with urllib.request.urlopen(request, timeout=2) as response:
+        with OPENER.open(request, timeout=2) as response:
             reply = json.load(response)
         assert reply["echo"] == {"question": "hi"}
         assert reply["agent"] == "echo-agent"
     finally:
         process.terminate()
-        process.wait(10)
+        assert process.wait(10) == 0, "SIGTERM stops the agent cleanly"

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 AGENT_NAME = os.environ.get("AGENT_NAME", "echo-agent")
@@ -57,7 +58,10 @@ def main() -> None:
     """Serve until SIGTERM (Kubernetes) or SIGINT."""
     port = int(os.environ.get("PORT", "8080"))
     server = ThreadingHTTPServer(("0.0.0.0", port), Handler)
-    signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+    # shutdown() waits for serve_forever(), so it must run off the signal-handling thread.
+    signal.signal(
+        signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start()
+    )
     print(f"{AGENT_NAME} {AGENT_VERSION} listening on :{port}", flush=True)
     try:
         server.serve_forever()
