@@ -34,6 +34,7 @@ from infra.spec._models import (
     VpcSpec,
 )
 from infra.spec._quantity import parse_quantity
+from infra.spec._rules import effective_autoscaling, effective_disruption_budget
 from infra.spec._schema import spec_json_schema
 from infra.spec._secrets import resolve_secret_values
 
@@ -66,6 +67,8 @@ __all__ = [
     "TenantSpec",
     "ThrottleSpec",
     "VpcSpec",
+    "effective_autoscaling",
+    "effective_disruption_budget",
     "load_spec_file",
     "parse_quantity",
     "resolve_secret_values",

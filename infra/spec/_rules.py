@@ -10,7 +10,7 @@ from infra.spec._quantity import parse_quantity
 from infra.spec._types import is_digest_pinned
 
 if TYPE_CHECKING:
-    from infra.spec._models import DeploymentSpec
+    from infra.spec._models import AutoscalingSpec, DeploymentSpec, DisruptionBudgetSpec
 
 API_GATEWAY_MAX_TIMEOUT = 29
 """Seconds a Lambda behind an HTTP API may run: the integration gives up at 30 s."""
@@ -37,7 +37,8 @@ def _requests_within_limits(spec: DeploymentSpec) -> list[SpecProblem]:
 def _fits_quota(spec: DeploymentSpec) -> list[SpecProblem]:
     """The most pods a rollout runs at once must fit the namespace quota."""
     k8s = spec.kubernetes
-    steady = k8s.autoscaling.max_replicas if k8s.autoscaling else k8s.replicas
+    autoscaling = effective_autoscaling(spec)
+    steady = autoscaling.max_replicas if autoscaling else k8s.replicas
     surge = 1 if k8s.strategy.value == "RollingUpdate" else 0
     peak = steady + surge
     during = f"{steady} replicas + {surge} surge" if surge else f"{steady} replicas"
@@ -142,7 +143,8 @@ def _disruption_budget(spec: DeploymentSpec) -> list[SpecProblem]:
     k8s = spec.kubernetes
     if k8s.disruption_budget is None:
         return []
-    smallest = k8s.autoscaling.min_replicas if k8s.autoscaling else k8s.replicas
+    autoscaling = effective_autoscaling(spec)
+    smallest = autoscaling.min_replicas if autoscaling else k8s.replicas
     if k8s.disruption_budget.min_available >= smallest:
         return [
             SpecProblem(
@@ -170,3 +172,25 @@ def cross_field_problems(spec: DeploymentSpec) -> list[SpecProblem]:
     if spec.kubernetes.enabled:
         problems += _requests_within_limits(spec) + _fits_quota(spec) + _disruption_budget(spec)
     return problems
+
+
+def effective_autoscaling(spec: DeploymentSpec) -> AutoscalingSpec | None:
+    """The HPA the tenant gets: the spec's, or in prod one from replicas to twice that."""
+    from infra.spec._models import AutoscalingSpec
+
+    k8s = spec.kubernetes
+    if k8s.autoscaling is not None or spec.tenant.environment.value != "prod":
+        return k8s.autoscaling
+    return AutoscalingSpec(min_replicas=k8s.replicas, max_replicas=k8s.replicas * 2)
+
+
+def effective_disruption_budget(spec: DeploymentSpec) -> DisruptionBudgetSpec | None:
+    """The PDB the tenant gets: the spec's, or in prod one keeping all but one pod."""
+    from infra.spec._models import DisruptionBudgetSpec
+
+    k8s = spec.kubernetes
+    if k8s.disruption_budget is not None or spec.tenant.environment.value != "prod":
+        return k8s.disruption_budget
+    autoscaling = effective_autoscaling(spec)
+    smallest = autoscaling.min_replicas if autoscaling else k8s.replicas
+    return DisruptionBudgetSpec(min_available=max(1, smallest - 1))
