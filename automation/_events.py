@@ -61,6 +61,10 @@ EventCallback = Callable[[OperationEvent], Any]
 """A caller's event callback; its return value is ignored."""
 
 
+def _op_name(op: object) -> str:
+    return str(getattr(op, "value", op))
+
+
 def to_operation_event(stack: str, event: engine_events.EngineEvent) -> OperationEvent:
     """Classify an Automation API engine event."""
     base: dict[str, Any] = {
@@ -72,7 +76,7 @@ def to_operation_event(stack: str, event: engine_events.EngineEvent) -> Operatio
     if event.resource_pre_event is not None:
         meta = event.resource_pre_event.metadata
         return OperationEvent(
-            kind=EventKind.RESOURCE_PRE, urn=meta.urn, resource_type=meta.type, op=meta.op, **base
+            kind=EventKind.RESOURCE_PRE, urn=meta.urn, resource_type=meta.type, op=_op_name(meta.op), **base
         )
     if event.res_outputs_event is not None:
         meta = event.res_outputs_event.metadata
@@ -80,7 +84,7 @@ def to_operation_event(stack: str, event: engine_events.EngineEvent) -> Operatio
             kind=EventKind.RESOURCE_OUTPUTS,
             urn=meta.urn,
             resource_type=meta.type,
-            op=meta.op,
+            op=_op_name(meta.op),
             **base,
         )
     if event.res_op_failed_event is not None:
@@ -89,7 +93,7 @@ def to_operation_event(stack: str, event: engine_events.EngineEvent) -> Operatio
             kind=EventKind.RESOURCE_FAILED,
             urn=meta.urn,
             resource_type=meta.type,
-            op=meta.op,
+            op=_op_name(meta.op),
             **base,
         )
     if event.diagnostic_event is not None:

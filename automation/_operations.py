@@ -89,19 +89,23 @@ def _resolve_secrets(request: OperationRequest) -> dict[str, str]:
         ) from error
 
 
+def _op_name(op: object) -> str:
+    """An engine step kind as text (the SDK gives enums or plain strings)."""
+    return str(getattr(op, "value", op))
+
+
 def _changed_resources(events: list[engine_events.EngineEvent]) -> tuple[ResourceChange, ...]:
     changes: list[ResourceChange] = []
     for event in events:
         pre = event.resource_pre_event
-        if pre is None or pre.metadata.op == engine_events.OpType.SAME:
+        if pre is None:
             continue
         meta = pre.metadata
-        if meta.type == "pulumi:pulumi:Stack":
+        op = _op_name(meta.op)
+        if op == "same" or meta.type == "pulumi:pulumi:Stack":
             continue
         changes.append(
-            ResourceChange(
-                urn=meta.urn, type=meta.type, name=meta.urn.rsplit("::", 1)[-1], op=meta.op.value
-            )
+            ResourceChange(urn=meta.urn, type=meta.type, name=meta.urn.rsplit("::", 1)[-1], op=op)
         )
     return tuple(changes)
 
@@ -109,7 +113,7 @@ def _changed_resources(events: list[engine_events.EngineEvent]) -> tuple[Resourc
 def _summary(events: list[engine_events.EngineEvent]) -> ChangeCounts:
     for event in reversed(events):
         if event.summary_event is not None:
-            counts = {op.value: n for op, n in event.summary_event.resource_changes.items()}
+            counts = {_op_name(op): n for op, n in event.summary_event.resource_changes.items()}
             return ChangeCounts.from_summary(counts)
     return ChangeCounts()
 

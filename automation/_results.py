@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Any
 
 REDACTED = "[secret]"
@@ -97,7 +96,7 @@ class OperationResult:
     ok: bool
     changes: ChangeCounts = field(default_factory=ChangeCounts)
     resources: tuple[ResourceChange, ...] = ()
-    outputs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    outputs: Mapping[str, Any] = field(default_factory=dict)
     duration_seconds: float = 0.0
     error: str | None = None
     cancelled: bool = False
@@ -150,8 +149,6 @@ class StackStatus:
         }
 
 
-def redact_outputs(outputs: Mapping[str, tuple[Any, bool]]) -> Mapping[str, Any]:
+def redact_outputs(outputs: Mapping[str, tuple[Any, bool]]) -> dict[str, Any]:
     """Replace secret output values by `[secret]`; input maps name -> (value, is_secret)."""
-    return MappingProxyType(
-        {name: REDACTED if secret else value for name, (value, secret) in sorted(outputs.items())}
-    )
+    return {name: REDACTED if secret else value for name, (value, secret) in sorted(outputs.items())}

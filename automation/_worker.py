@@ -57,6 +57,9 @@ def _worker_main(
     except JockeyError as error:
         outcome = error
     except BaseException as error:  # report anything to the parent rather than die silently
+        import traceback
+
+        traceback.print_exc()
         outcome = JockeyError(
             f"worker failed: {type(error).__name__}: {error}",
             tenant=request.tenant,
