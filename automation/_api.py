@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from automation._errors import JockeyError
+from automation._errors import JockeyError, StackBusyError
 from automation._events import EventCallback
 from automation._fanout import FanOut
 from automation._lease import read_holder
@@ -229,6 +229,7 @@ def failed_result(request: OperationRequest, error: JockeyError) -> OperationRes
         operation=request.operation,
         ok=False,
         error=str(error),
+        busy=isinstance(error, StackBusyError),
     )
 
 

@@ -76,7 +76,11 @@ def to_operation_event(stack: str, event: engine_events.EngineEvent) -> Operatio
     if event.resource_pre_event is not None:
         meta = event.resource_pre_event.metadata
         return OperationEvent(
-            kind=EventKind.RESOURCE_PRE, urn=meta.urn, resource_type=meta.type, op=_op_name(meta.op), **base
+            kind=EventKind.RESOURCE_PRE,
+            urn=meta.urn,
+            resource_type=meta.type,
+            op=_op_name(meta.op),
+            **base,
         )
     if event.res_outputs_event is not None:
         meta = event.res_outputs_event.metadata

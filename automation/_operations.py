@@ -75,6 +75,18 @@ def inline_program(spec: DeploymentSpec | None, secret_values: Mapping[str, str]
     return program
 
 
+def _refuse_refresh_of_rendered(request: OperationRequest) -> None:
+    spec = request.spec
+    if request.operation is Operation.REFRESH and spec and spec.kubernetes.cluster.render_dir:
+        raise JockeyError(
+            f"refresh reads resources back from a cluster, but this tenant renders to "
+            f"{spec.kubernetes.cluster.render_dir}",
+            tenant=request.tenant,
+            stack=request.stack,
+            fix="use `jockey up` (rendered manifests have no live state to refresh)",
+        )
+
+
 def _resolve_secrets(request: OperationRequest) -> dict[str, str]:
     if request.spec is None or request.operation not in (Operation.PREVIEW, Operation.UP):
         return {}
@@ -143,6 +155,7 @@ def execute(
     an engine failure returns a result with `ok=False` and the engine's message.
     """
     started = time.monotonic()
+    _refuse_refresh_of_rendered(request)
     settings = load_settings()
     toolchain = find_toolchain()
     secret_values = _resolve_secrets(request)
@@ -184,11 +197,16 @@ def execute(
                             {k: (v.value, v.secret) for k, v in stack.outputs().items()}
                         )
             except auto.CommandError as failure:
-                if isinstance(failure, auto.StackNotFoundError) and not cancelled():
-                    raise
                 error = _engine_message(failure)
                 if cancelled() or _engine_was_killed(failure):
                     mark_needs_repair(settings.lease_dir, request.stack)
+            except Exception:
+                # A signal can land in any engine call (even `pulumi version`): when we were
+                # cancelled, that is the outcome to report, not the call that saw it.
+                if not cancelled():
+                    raise
+                error = "cancelled"
+                mark_needs_repair(settings.lease_dir, request.stack)
     finally:
         dispatcher.close()
 

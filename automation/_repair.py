@@ -2,15 +2,19 @@
 
 A killed worker or engine leaves Pulumi's lock (which never expires) and pending
 operations in the state. Holding the stack's lease proves nobody else runs on it, so the
-new holder clears the lock, then refreshes: the engine reads every resource back from its
-provider and clears the pending creates that refresh cannot find. Kubernetes creates are
-idempotent on the next `up` (render mode rewrites the file, server-side apply upserts),
-so nothing is orphaned.
+new holder clears the lock, then deals with the pending operations:
+- against a cluster, it refreshes: the engine reads every resource back from its provider
+  and clears the pending creates refresh cannot find;
+- in render mode there is nothing to read back (the provider only writes files), so it
+  drops the pending operations from the state; the next `up` rewrites their manifests.
+Kubernetes creates are idempotent (server-side apply upserts; render mode overwrites the
+file), so nothing is orphaned and nothing is lost.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pulumi.automation as auto
 
@@ -24,9 +28,18 @@ def mark_needs_repair(lease_dir: Path, stack: str) -> None:
     (lease_dir / f"{stack}{_DIRTY_SUFFIX}").touch()
 
 
-def _pending_operations(stack: auto.Stack) -> int:
-    deployment = stack.export_stack().deployment or {}
-    return len(deployment.get("pending_operations") or [])
+def _renders_to_folder(deployment: dict[str, Any]) -> bool:
+    return any(
+        resource.get("type") == "pulumi:providers:kubernetes"
+        and (resource.get("inputs") or {}).get("renderYamlToDirectory")
+        for resource in deployment.get("resources") or []
+    )
+
+
+def _drop_pending_operations(stack: auto.Stack, exported: auto.Deployment) -> None:
+    deployment = dict(exported.deployment or {})
+    deployment["pending_operations"] = []
+    stack.import_stack(auto.Deployment(version=exported.version, deployment=deployment))
 
 
 def repair_stack(stack: auto.Stack, lease: Lease, lease_dir: Path) -> tuple[str, ...]:
@@ -41,8 +54,13 @@ def repair_stack(stack: auto.Stack, lease: Lease, lease_dir: Path) -> tuple[str,
     done: list[str] = []
     stack.cancel()  # removes Pulumi's stale lock; a no-op when there is none
     done.append("cleared Pulumi's stale lock")
-    pending = _pending_operations(stack)
-    if pending:
+    exported = stack.export_stack()
+    deployment = exported.deployment or {}
+    pending = len(deployment.get("pending_operations") or [])
+    if pending and _renders_to_folder(deployment):
+        _drop_pending_operations(stack, exported)
+        done.append(f"cleared {pending} pending operation(s); `up` rewrites their manifests")
+    elif pending:
         stack.refresh(clear_pending_creates=True, color="never", show_secrets=False)
         done.append(f"refreshed and cleared {pending} pending operation(s)")
     marker.unlink(missing_ok=True)

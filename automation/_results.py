@@ -87,6 +87,7 @@ class OperationResult:
         error: the error message when not ok.
         cancelled: the operation was interrupted by a signal or its deadline.
         repaired: a crashed earlier operation was repaired first (what was done).
+        busy: the operation did not run because another held the stack.
     """
 
     tenant: str
@@ -101,6 +102,7 @@ class OperationResult:
     error: str | None = None
     cancelled: bool = False
     repaired: tuple[str, ...] = ()
+    busy: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's JSON-lines object for this result."""
@@ -151,4 +153,6 @@ class StackStatus:
 
 def redact_outputs(outputs: Mapping[str, tuple[Any, bool]]) -> dict[str, Any]:
     """Replace secret output values by `[secret]`; input maps name -> (value, is_secret)."""
-    return {name: REDACTED if secret else value for name, (value, secret) in sorted(outputs.items())}
+    return {
+        name: REDACTED if secret else value for name, (value, secret) in sorted(outputs.items())
+    }

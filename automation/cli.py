@@ -158,7 +158,7 @@ def _run_operation(
     from rich.console import Console
 
     from automation._api import run_many
-    from automation._errors import JockeyError, StackBusyError
+    from automation._errors import JockeyError
     from automation._fanout import FanOut
     from automation._progress import LiveProgress, print_json_line
 
@@ -210,8 +210,8 @@ def _run_operation(
                 _err(f"{result.stack}: {result.error}")
     if all(result.ok for result in results):
         return
-    busy = [r for r in results if r.error and StackBusyError.__name__ in (r.error or "")]
-    code = EXIT_STACK_BUSY if busy and len(busy) == len(results) else EXIT_FAILED
+    failed = [result for result in results if not result.ok]
+    code = EXIT_STACK_BUSY if all(result.busy for result in failed) else EXIT_FAILED
     raise typer.Exit(code)
 
 
