@@ -7,7 +7,7 @@ from pathlib import Path
 import pulumi
 
 from infra.program import deploy
-from infra.spec import spec_from_stack_config
+from infra.spec import SpecError, spec_from_stack_config
 
 _SECTIONS = ("tenant", "agent", "lambda", "kubernetes")
 
@@ -17,9 +17,14 @@ def main() -> None:
     config = pulumi.Config("jockey")
     objects = {name: config.get_object(name) for name in _SECTIONS}
     project_dir = Path(pulumi.get_root_directory())
-    spec = spec_from_stack_config(
-        {name: value for name, value in objects.items() if value is not None}, project_dir
-    )
+    try:
+        spec = spec_from_stack_config(
+            {name: value for name, value in objects.items() if value is not None}, project_dir
+        )
+    except SpecError as error:
+        # Stack config paths are `jockey:<section>.<field>`; nothing has been registered.
+        lines = "\n".join(f"  jockey:{problem}" for problem in error.problems)
+        raise pulumi.RunError(f"invalid Jockey config in this stack:\n{lines}") from None
     secret_env = {
         name: config.require_secret(source.from_config)
         for name, source in spec.agent.secret_env.items()
