@@ -1,9 +1,15 @@
-"""The deployment spec (public contract): models, loading and validation.
+"""The deployment spec (the public contract): models, loading and validation.
 
 Nothing here imports the Pulumi SDK: `jockey validate` stays fast and engine-free.
+
+Example:
+    >>> from pathlib import Path
+    >>> from infra.spec import load_spec_file
+    >>> load_spec_file(Path("examples/acme.yaml")).stack_name
+    'acme-dev'
 """
 
-from infra.spec._errors import SpecError, SpecProblem
+from infra.spec._errors import SpecError, SpecProblem, format_problems
 from infra.spec._load import load_spec_file, spec_from_stack_config, validate_spec
 from infra.spec._models import (
     AgentSpec,
@@ -36,7 +42,7 @@ from infra.spec._models import (
 from infra.spec._quantity import parse_quantity
 from infra.spec._rules import effective_autoscaling, effective_disruption_budget
 from infra.spec._schema import spec_json_schema
-from infra.spec._secrets import resolve_secret_values
+from infra.spec._secrets import SecretOrigin, resolve_secret_values
 
 __all__ = [
     "AgentSpec",
@@ -59,6 +65,7 @@ __all__ = [
     "QuotaSpec",
     "ResourcesSpec",
     "RolloutStrategy",
+    "SecretOrigin",
     "SecretSource",
     "ServiceSpec",
     "ServiceType",
@@ -69,6 +76,7 @@ __all__ = [
     "VpcSpec",
     "effective_autoscaling",
     "effective_disruption_budget",
+    "format_problems",
     "load_spec_file",
     "parse_quantity",
     "resolve_secret_values",

@@ -1,161 +1,133 @@
-"""Read specs from tenant files and from a stack's config, with paths and secrets checked."""
+"""Read specs from tenant spec files and from a stack's `jockey:*` config objects."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from infra.spec._errors import SpecError, SpecProblem, problems_from
+from infra.spec._convert import problems_from
+from infra.spec._errors import SpecError, SpecProblem
 from infra.spec._models import DeploymentSpec
-
-SECTIONS = ("tenant", "agent", "lambda", "kubernetes")
-
-
-def _allowed_keys() -> dict[str, list[str]]:
-    """For each section path, the YAML keys it accepts (for unknown-field messages)."""
-    allowed: dict[str, list[str]] = {}
-
-    def walk(model: type[BaseModel], path: str) -> None:
-        fields = model.model_fields
-        allowed[path] = sorted(field.alias or name for name, field in fields.items())
-        for name, field in fields.items():
-            key = field.alias or name
-            for candidate in getattr(field.annotation, "__args__", ()) or (field.annotation,):
-                if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-                    walk(candidate, f"{path}.{key}" if path else key)
-
-    walk(DeploymentSpec, "")
-    return allowed
+from infra.spec._paths import path_problems, resolve_paths
+from infra.spec._secrets import SecretOrigin, secret_source_problems
+from infra.spec._types import SECTIONS
 
 
-def validate_spec(data: Any, *, base_dir: Path, secrets_from: tuple[str, ...]) -> DeploymentSpec:
-    """Validate spec data, resolving relative paths against `base_dir`.
+def validate_spec(data: Any, *, base_dir: Path, origin: SecretOrigin) -> DeploymentSpec:
+    """Validate parsed spec data; relative paths resolve against `base_dir`.
+
+    Keys must be the camelCase YAML keys (snake_case attribute names are refused).
 
     Args:
-        data: the parsed spec (a mapping with the four sections).
+        data: the parsed spec: a mapping with the sections tenant, agent, lambda, kubernetes.
         base_dir: what relative paths are relative to.
-        secrets_from: the secret sources allowed here (`fromEnv`, `fromFile`, `fromConfig`).
+        origin: where the data came from (it decides the secret sources allowed).
+
+    Returns:
+        The validated spec, its paths absolute.
 
     Raises:
-        SpecError: every problem found, one per field.
+        SpecError: every problem found.
     """
     if not isinstance(data, Mapping):
         raise SpecError(
             [
                 SpecProblem(
-                    "(spec)", "not a mapping", data, "write tenant, agent, lambda, kubernetes"
+                    "(spec)",
+                    "is not a mapping",
+                    data,
+                    f"write the top-level keys {', '.join(SECTIONS)}",
                 )
             ]
         )
     try:
-        spec = DeploymentSpec.model_validate(data)
+        spec = DeploymentSpec.model_validate(data, by_alias=True, by_name=False)
     except ValidationError as error:
-        raise SpecError(problems_from(error, _allowed_keys())) from None
-    problems = _secret_source_problems(spec, secrets_from)
+        raise SpecError(problems_from(error)) from None
+    problems = secret_source_problems(spec, origin)
     if problems:
         raise SpecError(problems)
-    return _resolve_paths(spec, base_dir)
-
-
-def _secret_source_problems(spec: DeploymentSpec, allowed: tuple[str, ...]) -> list[SpecProblem]:
-    problems = []
-    for name, source in sorted(spec.agent.secret_env.items()):
-        used = {
-            "fromEnv": source.from_env,
-            "fromFile": source.from_file,
-            "fromConfig": source.from_config,
-        }
-        for kind, value in used.items():
-            if value is not None and kind not in allowed:
-                where = "a stack's config" if "fromConfig" in allowed else "a spec file"
-                problems.append(
-                    SpecProblem(
-                        f"agent.secretEnv.{name}.{kind}",
-                        f"{kind} cannot be used in {where}",
-                        str(value),
-                        f"use {' or '.join(allowed)}",
-                    )
-                )
-    return problems
-
-
-def _absolute(path: Path | None, base_dir: Path) -> Path | None:
-    if path is None:
-        return None
-    expanded = path.expanduser()
-    return expanded if expanded.is_absolute() else (base_dir / expanded).resolve()
-
-
-def _resolve_paths(spec: DeploymentSpec, base_dir: Path) -> DeploymentSpec:
-    agent = spec.agent
-    image = agent.image
-    if image.build is not None:
-        build = image.build.model_copy(update={"context": _absolute(image.build.context, base_dir)})
-        image = image.model_copy(update={"build": build})
-    secret_env = {
-        name: source.model_copy(update={"from_file": _absolute(source.from_file, base_dir)})
-        for name, source in agent.secret_env.items()
-    }
-    agent = agent.model_copy(update={"image": image, "secret_env": secret_env})
-    cluster = spec.kubernetes.cluster
-    cluster = cluster.model_copy(
-        update={
-            "kubeconfig": _absolute(cluster.kubeconfig, base_dir),
-            "render_dir": _absolute(cluster.render_dir, base_dir),
-        }
-    )
-    kubernetes = spec.kubernetes.model_copy(update={"cluster": cluster})
-    resolved = spec.model_copy(update={"agent": agent, "kubernetes": kubernetes})
-    build = resolved.agent.image.build
-    if build is not None and not (build.context / build.requirements).is_file():
-        where = build.context / build.requirements
-        raise SpecError(
-            [
-                SpecProblem(
-                    "agent.image.build.context",
-                    f"{where} does not exist",
-                    str(build.context),
-                    "point context at the agent's folder (relative to the spec file) holding "
-                    f"{build.requirements}",
-                )
-            ]
-        )
+    resolved = resolve_paths(spec, base_dir)
+    problems = path_problems(resolved)
+    if problems:
+        raise SpecError(problems)
     return resolved
 
 
 def load_spec_file(path: Path) -> DeploymentSpec:
-    """Read a tenant spec file (YAML); relative paths resolve against its folder.
+    """Read and validate a tenant spec file (YAML).
+
+    Relative paths in it resolve against the file's folder; its secrets may come only
+    from `fromEnv` or `fromFile`.
+
+    Args:
+        path: the spec file.
+
+    Returns:
+        The validated spec.
 
     Raises:
-        SpecError: the file is unreadable, not YAML, or the spec is invalid.
+        SpecError: the file is unreadable, not YAML (the problem names the line), or invalid.
     """
     try:
-        text = path.read_text()
-    except OSError as error:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
         raise SpecError(
-            [SpecProblem("(file)", f"cannot read {path}: {error.strerror}", str(path), "check it")]
+            [SpecProblem("(file)", f"cannot be read ({reason})", str(path), "check the path")]
         ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
-        problem = getattr(error, "problem", None) or str(error)
-        raise SpecError(
-            [SpecProblem("(yaml)", f"syntax error at {where}: {problem}", path.name, "fix YAML")]
-        ) from None
-    return validate_spec(data, base_dir=path.resolve().parent, secrets_from=("fromEnv", "fromFile"))
+        raise SpecError([_yaml_problem(error)]) from None
+    return validate_spec(data, base_dir=path.resolve().parent, origin=SecretOrigin.SPEC_FILE)
+
+
+def _yaml_problem(error: yaml.YAMLError) -> SpecProblem:
+    """The problem of a YAML syntax error: its line and column, and that line's text."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    context = getattr(error, "context", None)
+    detail = f"{context}, {problem}" if context else problem
+    if mark is None:
+        return SpecProblem("(yaml)", f"syntax error: {detail}", None, "fix the YAML")
+    lines = (mark.buffer or "").rstrip("\0").splitlines()
+    text = lines[mark.line] if mark.line < len(lines) else ""
+    return SpecProblem(
+        "(yaml)",
+        f"syntax error at line {mark.line + 1}, column {mark.column + 1}: {detail}",
+        text,
+        "fix the YAML on that line (indentation, a missing ':', or an unclosed quote or bracket)",
+    )
 
 
 def spec_from_stack_config(config: Mapping[str, object], project_dir: Path) -> DeploymentSpec:
-    """Build the spec from a stack's `jockey:*` config objects (keys without the prefix).
+    """Validate a stack's `jockey:tenant|agent|lambda|kubernetes` config objects.
+
+    Relative paths resolve against the project folder; secrets may come only from
+    `fromConfig` (a secure config key `jockey:<key>`). Problem paths start with `jockey:`,
+    as the keys are written in `Pulumi.<stack>.yaml`.
+
+    Args:
+        config: the config objects by section name (without the `jockey:` prefix), as
+            parsed JSON; other keys are ignored.
+        project_dir: the Pulumi project's folder.
+
+    Returns:
+        The validated spec.
 
     Raises:
-        SpecError: the config is invalid; paths name `jockey:<section>` fields.
+        SpecError: the config is invalid.
     """
     data = {section: config[section] for section in SECTIONS if section in config}
-    return validate_spec(data, base_dir=project_dir, secrets_from=("fromConfig",))
+    try:
+        return validate_spec(data, base_dir=project_dir, origin=SecretOrigin.STACK_CONFIG)
+    except SpecError as error:
+        raise SpecError(
+            replace(problem, path=f"jockey:{problem.path}") for problem in error.problems
+        ) from None

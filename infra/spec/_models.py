@@ -3,7 +3,7 @@
 YAML and Pulumi config use camelCase keys; Python code uses the snake_case attributes.
 Unknown fields are errors and every model is frozen: the spec is validated once, at the
 edge, and everything behind the edge trusts it. Field types carry the limits of where each
-value lands (`infra.spec._types`); rules across fields live in `infra.spec._rules`.
+value lands (`infra.spec._types`); rules across sections live in `infra.spec._rules`.
 """
 
 from __future__ import annotations
@@ -12,25 +12,46 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from pydantic.alias_generators import to_camel
 
 from infra.spec._errors import cross_field_error, rule_error
 from infra.spec._types import (
     CLOUDWATCH_RETENTION_DAYS,
+    AccessPointArn,
+    AgentName,
     Cidr,
+    Command,
+    ConfigKey,
     CorsOrigin,
+    CpuQuantity,
     DnsLabel,
-    DnsName,
+    DnsSubdomain,
     EnvName,
+    EnvSourceName,
+    HeaderName,
+    HostName,
+    HttpMethod,
     HttpPath,
     ImageReference,
+    Int,
     LabelKey,
     LabelValue,
-    Quantity,
+    MemoryQuantity,
+    MountPath,
+    Number,
+    Organization,
+    PythonVersion,
+    RelativeFile,
+    SecurityGroupId,
     SemanticVersion,
+    SubnetId,
+    TenantId,
+    at_least_one,
+    count_between,
     in_range,
     one_of,
+    unique,
 )
 
 
@@ -94,18 +115,19 @@ class Platform(StrEnum):
 class TenantSpec(SpecModel):
     """Who the deployment belongs to."""
 
-    id: Annotated[DnsLabel, Field(max_length=40)] = Field(
+    id: TenantId = Field(
         description="DNS-1123 label (lowercase letters, digits, '-'; at most 40 characters "
         "so that `<id>-<environment>` and derived resource names fit their limits).",
         examples=["acme"],
     )
-    organization: Annotated[LabelValue, Field(min_length=1)] = Field(
+    organization: Organization = Field(
         description="Owning organization; becomes the `jockey.dev/organization` label value."
     )
     environment: Environment = Field(description="dev | staging | prod (prod is stricter).")
     labels: dict[LabelKey, LabelValue] = Field(
         default_factory=dict,
-        description="Extra Kubernetes labels and AWS tags put on every resource.",
+        description="Extra Kubernetes labels and AWS tags put on every resource "
+        "(kubernetes.io, k8s.io and jockey.dev prefixes are reserved).",
     )
 
 
@@ -119,12 +141,17 @@ class SecretSource(SpecModel):
     `fromConfig` (stack config) names a Pulumi secure config key `jockey:<key>`.
     """
 
-    from_env: EnvName | None = Field(default=None, description="An environment variable.")
-    from_file: Path | None = Field(
-        default=None, description="A file holding the value (relative to the spec file)."
+    from_env: EnvSourceName | None = Field(
+        default=None, description="An environment variable holding the value (spec files)."
     )
-    from_config: str | None = Field(
-        default=None, description="A secure config key of the stack, e.g. `openaiApiKey`."
+    from_file: Path | None = Field(
+        default=None,
+        description="A file holding the value, relative to the spec file (spec files).",
+    )
+    from_config: ConfigKey | None = Field(
+        default=None,
+        description="A secure config key of the stack, `jockey:<key>` without the prefix "
+        "(stack config).",
     )
 
     @model_validator(mode="after")
@@ -132,8 +159,8 @@ class SecretSource(SpecModel):
         chosen = [v for v in (self.from_env, self.from_file, self.from_config) if v is not None]
         if len(chosen) != 1:
             raise rule_error(
-                "needs exactly one source",
-                "use one of fromEnv: VAR, fromFile: path (spec files) or fromConfig: key (stacks)",
+                f"needs exactly one source, has {len(chosen)}",
+                "use one of fromEnv: VAR or fromFile: path (spec files), fromConfig: key (stacks)",
             )
         return self
 
@@ -146,13 +173,13 @@ class BuildSpec(SpecModel):
         default=Platform.LINUX_ARM64,
         description="linux/arm64 or linux/amd64; must match lambda.architecture.",
     )
-    python_version: Annotated[str, Field(pattern=r"^3\.(1[0-3])$")] = Field(
+    python_version: PythonVersion = Field(
         default="3.12", description="Python minor version of the slim base image (3.10-3.13)."
     )
-    requirements: str = Field(
+    requirements: RelativeFile = Field(
         default="requirements.txt", description="Requirements file inside the context."
     )
-    command: Annotated[list[str], Field(min_length=1)] = Field(
+    command: Command = Field(
         default_factory=lambda: ["python", "-m", "app"],
         description="The agent's HTTP server command (JSON-form CMD).",
     )
@@ -164,7 +191,7 @@ class ImageSpec(SpecModel):
     ref: ImageReference | None = Field(
         default=None,
         description="Prebuilt image, `<registry>/<repo>@sha256:<digest>` (a tag is allowed "
-        "outside prod).",
+        "outside prod; Lambda needs an Amazon ECR image).",
     )
     build: BuildSpec | None = Field(default=None, description="Build from a context.")
 
@@ -173,7 +200,7 @@ class ImageSpec(SpecModel):
         if (self.ref is None) == (self.build is None):
             raise rule_error(
                 "needs exactly one of ref and build",
-                "set ref: <registry>/<repo>@sha256:<digest>, or build: {context: ...}",
+                "set ref: <registry>/<repo>@sha256:<digest>, or build: {context: <folder>}",
             )
         return self
 
@@ -181,9 +208,11 @@ class ImageSpec(SpecModel):
 class AgentSpec(SpecModel):
     """The agent HTTP service itself."""
 
-    name: DnsLabel = Field(description="DNS-1123 label naming the agent.")
+    name: AgentName = Field(
+        description="DNS-1035 label naming the agent (and its Kubernetes Service)."
+    )
     version: SemanticVersion = Field(description="Semantic version of the agent, e.g. 1.4.2.")
-    port: Annotated[int, in_range(1024, 65535)] = Field(
+    port: Annotated[Int, in_range(1024, 65535, why="the agent runs as non-root")] = Field(
         default=8080, description="Port the agent listens on (1024-65535: it runs as non-root)."
     )
     health_path: HttpPath = Field(
@@ -191,7 +220,7 @@ class AgentSpec(SpecModel):
     )
     ready_path: HttpPath = Field(default="/ready", description="Kubernetes readiness path.")
     env: dict[EnvName, str] = Field(
-        default_factory=dict, description="Plain environment variables."
+        default_factory=dict, description="Plain environment variables (string values)."
     )
     secret_env: dict[EnvName, SecretSource] = Field(
         default_factory=dict,
@@ -204,8 +233,10 @@ class AgentSpec(SpecModel):
         both = sorted(set(self.env) & set(self.secret_env))
         if both:
             raise rule_error(
-                f"{', '.join(both)} set in both env and secretEnv",
-                "keep each variable in only one of env and secretEnv",
+                "also set in env",
+                f"keep {', '.join(both)} in only one of env and secretEnv",
+                field=f"secretEnv.{both[0]}",
+                value=both[0],
             )
         return self
 
@@ -216,28 +247,29 @@ class AgentSpec(SpecModel):
 class CorsSpec(SpecModel):
     """CORS of the HTTP API."""
 
-    allow_origins: list[CorsOrigin] = Field(
-        default_factory=list, description="Origins allowed to call the API."
+    allow_origins: Annotated[list[CorsOrigin], at_least_one("origin"), unique("origin")] = Field(
+        description="Origins allowed to call the API: * or scheme://host[:port]."
     )
-    allow_methods: list[
-        Annotated[str, Field(pattern=r"^(\*|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)$")]
-    ] = Field(default_factory=lambda: ["GET", "POST", "OPTIONS"], description="HTTP methods.")
-    allow_headers: list[str] = Field(
-        default_factory=lambda: ["content-type", "authorization"], description="Headers."
+    allow_methods: Annotated[list[HttpMethod], at_least_one("method"), unique("method")] = Field(
+        default_factory=lambda: ["GET", "POST", "OPTIONS"], description="HTTP methods allowed."
     )
-    max_age: Annotated[int, in_range(0, 86400, " s")] = Field(
+    allow_headers: Annotated[list[HeaderName], unique("header")] = Field(
+        default_factory=lambda: ["content-type", "authorization"],
+        description="Request headers allowed.",
+    )
+    max_age: Annotated[Int, in_range(0, 86400, " s")] = Field(
         default=300, description="Seconds browsers cache the preflight (0-86400)."
     )
 
 
 class ThrottleSpec(SpecModel):
-    """Stage throttling of the HTTP API."""
+    """Stage throttling of the HTTP API (within API Gateway's account defaults)."""
 
-    burst_limit: Annotated[int, in_range(0, 5000)] = Field(
-        default=100, description="Requests burst (0-5000, the account default ceiling)."
+    burst_limit: Annotated[Int, in_range(1, 5000, why="API Gateway's account burst")] = Field(
+        default=100, description="Requests burst (1-5000, the account default ceiling)."
     )
-    rate_limit: Annotated[float, in_range(0, 10000)] = Field(
-        default=50, description="Steady requests per second (0-10000)."
+    rate_limit: Annotated[Number, in_range(1, 10000, why="API Gateway's account rate")] = Field(
+        default=50, description="Steady requests per second (1-10000)."
     )
 
 
@@ -251,22 +283,19 @@ class ApiSpec(SpecModel):
 class VpcSpec(SpecModel):
     """Run the function inside a VPC."""
 
-    subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
-        min_length=1, max_length=16, description="Subnets (subnet-...)."
+    subnet_ids: Annotated[list[SubnetId], count_between(1, 16, "subnets"), unique("subnet")] = (
+        Field(description="Subnets (subnet-...), 1-16.")
     )
-    security_group_ids: list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]] = Field(
-        min_length=1, max_length=5, description="Security groups (sg-...)."
-    )
+    security_group_ids: Annotated[
+        list[SecurityGroupId], count_between(1, 5, "security groups"), unique("security group")
+    ] = Field(description="Security groups (sg-...), 1-5.")
 
 
 class EfsSpec(SpecModel):
     """Mount an EFS access point (needs `vpc`)."""
 
-    access_point_arn: Annotated[
-        str,
-        Field(pattern=r"^arn:aws[a-z-]*:elasticfilesystem:[a-z0-9-]+:\d{12}:access-point/fsap-"),
-    ] = Field(description="ARN of the EFS access point.")
-    mount_path: Annotated[str, Field(pattern=r"^/mnt/[A-Za-z0-9_.-]+$")] = Field(
+    access_point_arn: AccessPointArn = Field(description="ARN of the EFS access point.")
+    mount_path: MountPath = Field(
         default="/mnt/data", description="Where to mount it: /mnt/<name>."
     )
 
@@ -274,21 +303,22 @@ class EfsSpec(SpecModel):
 class LambdaSpec(SpecModel):
     """The AWS Lambda target."""
 
-    enabled: bool = Field(default=False, description="Deploy to Lambda.")
-    memory: Annotated[int, in_range(128, 10240, " MB")] = Field(
+    enabled: StrictBool = Field(default=False, description="Deploy to Lambda.")
+    memory: Annotated[Int, in_range(128, 10240, " MB")] = Field(
         default=1024, description="MB (128-10240)."
     )
-    timeout: Annotated[int, in_range(1, 900, " s")] = Field(
-        default=29, description="Seconds; at most 29 behind the HTTP API's 30 s limit."
+    timeout: Annotated[Int, in_range(1, 900, " s")] = Field(
+        default=29, description="Seconds (1-900); at most 29 behind the HTTP API's 30 s limit."
     )
     architecture: Architecture = Field(default=Architecture.ARM64, description="arm64 | x86_64.")
     log_retention_days: Annotated[
-        int, one_of(CLOUDWATCH_RETENTION_DAYS, "CloudWatch retention")
-    ] = Field(default=14, description="Days; a CloudWatch retention value.")
-    reserved_concurrency: Annotated[int, in_range(0, 1000)] | None = Field(
-        default=None, description="0-1000, or unset for the account's unreserved pool."
-    )
-    keep_images: Annotated[int, in_range(1, 1000)] = Field(
+        Int, one_of(CLOUDWATCH_RETENTION_DAYS, "CloudWatch retention")
+    ] = Field(default=14, description="Days; a CloudWatch Logs retention value.")
+    reserved_concurrency: (
+        Annotated[Int, in_range(1, 900, why="the default account limit 1000 minus 100 unreserved")]
+        | None
+    ) = Field(default=None, description="1-900, or unset for the account's unreserved pool.")
+    keep_images: Annotated[Int, in_range(1, 1000)] = Field(
         default=10, description="ECR lifecycle: images kept (1-1000)."
     )
     api: ApiSpec = Field(default_factory=ApiSpec, description="The HTTP API.")
@@ -298,7 +328,13 @@ class LambdaSpec(SpecModel):
     @model_validator(mode="after")
     def _efs_needs_vpc(self) -> Self:
         if self.efs is not None and self.vpc is None:
-            raise rule_error("efs needs vpc", "add lambda.vpc with the EFS mount targets' subnets")
+            raise rule_error(
+                "is missing: efs needs the function inside a VPC",
+                "add lambda.vpc with subnetIds and securityGroupIds that reach the EFS "
+                "mount targets",
+                field="vpc",
+                value=None,
+            )
         return self
 
 
@@ -306,20 +342,28 @@ class LambdaSpec(SpecModel):
 
 
 class ClusterSpec(SpecModel):
-    """Which cluster: at most one of a kubeconfig context, a kubeconfig file, or renderDir."""
+    """Which cluster: a kubeconfig (file and/or context), or renderDir (no cluster)."""
 
-    context: str | None = Field(default=None, description="A context of the kubeconfig.")
-    kubeconfig: Path | None = Field(default=None, description="Path of a kubeconfig file.")
+    context: Annotated[str, Field(min_length=1)] | None = Field(
+        default=None, description="A context of the kubeconfig."
+    )
+    kubeconfig: Path | None = Field(
+        default=None, description="Path of a kubeconfig file (relative to the spec file)."
+    )
     render_dir: Path | None = Field(
-        default=None, description="Render YAML to this folder instead of applying (no cluster)."
+        default=None,
+        description="Render YAML to this folder instead of applying (no cluster; relative "
+        "to the spec file).",
     )
 
     @model_validator(mode="after")
     def _one_target(self) -> Self:
         if self.render_dir is not None and (self.context or self.kubeconfig):
             raise rule_error(
-                "renderDir cannot be combined with a cluster",
+                "cannot be combined with a cluster (context or kubeconfig)",
                 "set either renderDir, or context and/or kubeconfig",
+                field="renderDir",
+                value=str(self.render_dir),
             )
         return self
 
@@ -327,26 +371,28 @@ class ClusterSpec(SpecModel):
 class ResourcesSpec(SpecModel):
     """Container requests and limits (Kubernetes quantities)."""
 
-    cpu_request: Quantity = Field(default="100m", description="CPU request, e.g. 100m.")
-    cpu_limit: Quantity = Field(default="500m", description="CPU limit, e.g. 500m.")
-    memory_request: Quantity = Field(default="128Mi", description="Memory request, e.g. 128Mi.")
-    memory_limit: Quantity = Field(default="256Mi", description="Memory limit, e.g. 256Mi.")
+    cpu_request: CpuQuantity = Field(default="100m", description="CPU request, e.g. 100m.")
+    cpu_limit: CpuQuantity = Field(default="500m", description="CPU limit, e.g. 500m.")
+    memory_request: MemoryQuantity = Field(
+        default="128Mi", description="Memory request, e.g. 128Mi."
+    )
+    memory_limit: MemoryQuantity = Field(default="256Mi", description="Memory limit, e.g. 256Mi.")
 
 
 class QuotaSpec(SpecModel):
     """The tenant namespace's ResourceQuota (requests and limits)."""
 
-    cpu: Quantity = Field(default="4", description="CPU of the whole namespace.")
-    memory: Quantity = Field(default="8Gi", description="Memory of the whole namespace.")
-    pods: Annotated[int, in_range(1, 1000)] = Field(default=20, description="Pods (1-1000).")
+    cpu: CpuQuantity = Field(default="4", description="CPU of the whole namespace.")
+    memory: MemoryQuantity = Field(default="8Gi", description="Memory of the whole namespace.")
+    pods: Annotated[Int, in_range(1, 1000)] = Field(default=20, description="Pods (1-1000).")
 
 
 class ServiceSpec(SpecModel):
     """The Kubernetes Service in front of the agent."""
 
     type: ServiceType = Field(default=ServiceType.CLUSTER_IP, description="Service type.")
-    port: Annotated[int, in_range(1, 65535)] = Field(default=80, description="Service port.")
-    node_port: Annotated[int, in_range(30000, 32767)] | None = Field(
+    port: Annotated[Int, in_range(1, 65535)] = Field(default=80, description="Service port.")
+    node_port: Annotated[Int, in_range(30000, 32767, why="the NodePort range")] | None = Field(
         default=None, description="30000-32767, with type NodePort only."
     )
 
@@ -354,8 +400,10 @@ class ServiceSpec(SpecModel):
     def _node_port_only_with_node_port(self) -> Self:
         if self.node_port is not None and self.type is not ServiceType.NODE_PORT:
             raise rule_error(
-                "nodePort is set but the type is not NodePort",
+                f"is set but the Service type is {self.type.value}",
                 "set type: NodePort, or remove nodePort",
+                field="nodePort",
+                value=self.node_port,
             )
         return self
 
@@ -363,9 +411,13 @@ class ServiceSpec(SpecModel):
 class AutoscalingSpec(SpecModel):
     """HorizontalPodAutoscaler (autoscaling/v2) on CPU."""
 
-    min_replicas: Annotated[int, in_range(1, 1000)] = Field(default=2, description="Minimum.")
-    max_replicas: Annotated[int, in_range(1, 1000)] = Field(default=6, description="Maximum.")
-    target_cpu_utilization: Annotated[int, in_range(1, 100, " %")] = Field(
+    min_replicas: Annotated[Int, in_range(1, 1000)] = Field(
+        default=2, description="Fewest pods (1-1000)."
+    )
+    max_replicas: Annotated[Int, in_range(1, 1000)] = Field(
+        default=6, description="Most pods (1-1000)."
+    )
+    target_cpu_utilization: Annotated[Int, in_range(1, 100, " %")] = Field(
         default=70,
         alias="targetCPUUtilization",
         description="Average CPU utilization target, percent of requests (1-100).",
@@ -375,8 +427,10 @@ class AutoscalingSpec(SpecModel):
     def _min_not_above_max(self) -> Self:
         if self.min_replicas > self.max_replicas:
             raise rule_error(
-                f"minReplicas {self.min_replicas} is above maxReplicas {self.max_replicas}",
+                f"is above maxReplicas {self.max_replicas}",
                 "make minReplicas <= maxReplicas",
+                field="minReplicas",
+                value=self.min_replicas,
             )
         return self
 
@@ -384,10 +438,10 @@ class AutoscalingSpec(SpecModel):
 class NetworkPolicySpec(SpecModel):
     """Allowed paths on top of the default-deny policy."""
 
-    allow_from_namespaces: list[DnsLabel] = Field(
+    allow_from_namespaces: Annotated[list[DnsLabel], unique("namespace")] = Field(
         default_factory=list, description="Namespaces whose pods may reach the agent port."
     )
-    allow_egress_cidrs: list[Cidr] = Field(
+    allow_egress_cidrs: Annotated[list[Cidr], unique("CIDR block")] = Field(
         default_factory=lambda: ["0.0.0.0/0"],
         description="Where HTTPS (443) egress may go; DNS to kube-system is always allowed.",
     )
@@ -396,26 +450,28 @@ class NetworkPolicySpec(SpecModel):
 class DisruptionBudgetSpec(SpecModel):
     """PodDisruptionBudget."""
 
-    min_available: Annotated[int, in_range(1, 1000)] = Field(
-        default=1, description="Pods kept during voluntary disruptions."
+    min_available: Annotated[Int, in_range(1, 1000)] = Field(
+        default=1, description="Pods kept during voluntary disruptions (below the replicas)."
     )
 
 
 class IngressSpec(SpecModel):
     """An optional Ingress for the Service."""
 
-    host: DnsName = Field(description="Host name, e.g. agent.acme.example.")
+    host: HostName = Field(description="Host name, e.g. agent.acme.example.")
     path: HttpPath = Field(default="/", description="Path prefix.")
-    class_name: str | None = Field(default=None, description="IngressClass name.")
-    tls_secret_name: DnsName | None = Field(default=None, description="TLS Secret name.")
+    class_name: DnsSubdomain | None = Field(default=None, description="IngressClass name.")
+    tls_secret_name: DnsSubdomain | None = Field(
+        default=None, description="Name of the TLS Secret in the tenant namespace."
+    )
 
 
 class KubernetesSpec(SpecModel):
     """The Kubernetes target."""
 
-    enabled: bool = Field(default=False, description="Deploy to Kubernetes.")
+    enabled: StrictBool = Field(default=False, description="Deploy to Kubernetes.")
     cluster: ClusterSpec = Field(default_factory=ClusterSpec, description="Which cluster.")
-    replicas: Annotated[int, in_range(1, 1000)] = Field(default=2, description="Pods (1-1000).")
+    replicas: Annotated[Int, in_range(1, 1000)] = Field(default=2, description="Pods (1-1000).")
     resources: ResourcesSpec = Field(default_factory=ResourcesSpec, description="Per pod.")
     quota: QuotaSpec = Field(default_factory=QuotaSpec, description="Per namespace.")
     strategy: RolloutStrategy = Field(

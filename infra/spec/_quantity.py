@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
-_DECIMAL = {
+_BINARY_SI = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_DECIMAL_SI = {
     "n": Decimal("1e-9"),
     "u": Decimal("1e-6"),
     "m": Decimal("1e-3"),
@@ -18,29 +18,37 @@ _DECIMAL = {
     "P": Decimal("1e15"),
     "E": Decimal("1e18"),
 }
-# The grammar of k8s.io/apimachinery/pkg/api/resource.Quantity (serialised form).
+# The serialised grammar of k8s.io/apimachinery/pkg/api/resource.Quantity:
+# <signedNumber><binarySI | decimalSI | decimalExponent>, no spaces. "1E" is exa;
+# "1E3" and "1e3" are exponents (the regex tries the bare suffix first, then backtracks).
 _QUANTITY = re.compile(
-    r"^(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
-    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$"
+    r"(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
+    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?"
 )
 
 
 def parse_quantity(text: str) -> Decimal:
-    """The value of a Kubernetes quantity in base units (cores, bytes).
+    """The exact value of a Kubernetes quantity in base units (cores, bytes).
+
+    Args:
+        text: a quantity as Kubernetes writes it: `100m`, `0.5`, `256Mi`, `1G`, `12e6`.
+
+    Returns:
+        The value as a `Decimal` (`parse_quantity("100m") == Decimal("0.1")`).
 
     Raises:
         ValueError: `text` is not a Kubernetes quantity.
     """
-    match = _QUANTITY.match(text.strip()) if isinstance(text, str) else None
+    match = _QUANTITY.fullmatch(text) if isinstance(text, str) else None
     if match is None:
         raise ValueError(f"not a Kubernetes quantity: {text!r}")
-    try:
-        number = Decimal(match["number"])
-    except InvalidOperation as error:  # pragma: no cover - the regex admits only decimals
-        raise ValueError(f"not a Kubernetes quantity: {text!r}") from error
+    number = Decimal(match["number"])
     suffix = match["suffix"] or ""
-    if suffix in _BINARY:
-        return number * _BINARY[suffix]
-    if suffix in _DECIMAL:
-        return number * _DECIMAL[suffix]
-    return number * (Decimal(10) ** int(suffix[1:]))
+    if suffix in _BINARY_SI:
+        return number * _BINARY_SI[suffix]
+    if suffix in _DECIMAL_SI:
+        return number * _DECIMAL_SI[suffix]
+    try:
+        return number.scaleb(int(suffix[1:]))
+    except ArithmeticError as error:  # an exponent past Decimal's range
+        raise ValueError(f"quantity out of range: {text!r}") from error

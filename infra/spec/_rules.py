@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING
 
 from infra.spec._errors import SpecProblem
 from infra.spec._quantity import parse_quantity
-from infra.spec._types import is_digest_pinned
+from infra.spec._types import is_digest_pinned, is_ecr_image
 
 if TYPE_CHECKING:
     from infra.spec._models import AutoscalingSpec, DeploymentSpec, DisruptionBudgetSpec
 
 API_GATEWAY_MAX_TIMEOUT = 29
 """Seconds a Lambda behind an HTTP API may run: the integration gives up at 30 s."""
+LAMBDA_ENV_MAX_BYTES = 4096
+"""Lambda's limit on the total size of a function's environment variables."""
 
 
 def _requests_within_limits(spec: DeploymentSpec) -> list[SpecProblem]:
@@ -32,6 +34,13 @@ def _requests_within_limits(spec: DeploymentSpec) -> list[SpecProblem]:
                 )
             )
     return problems
+
+
+def _amount(value: Decimal, kind: str) -> str:
+    """A quantity for a message: CPU in millicores, memory in Mi (rounded up)."""
+    if kind == "cpu":
+        return f"{int((value * 1000).to_integral_value(rounding=ROUND_CEILING))}m"
+    return f"{int((value / 2**20).to_integral_value(rounding=ROUND_CEILING))}Mi"
 
 
 def _fits_quota(spec: DeploymentSpec) -> list[SpecProblem]:
@@ -61,7 +70,8 @@ def _fits_quota(spec: DeploymentSpec) -> list[SpecProblem]:
                     f"kubernetes.quota.{kind}",
                     f"too small for a rollout ({during} = {peak} pods x {limit})",
                     quota,
-                    f"raise quota.{kind}, or lower replicas or {kind}Limit",
+                    f"raise quota.{kind} to at least {_amount(needed, kind)}, or lower "
+                    f"replicas or {kind}Limit",
                 )
             )
     return problems
@@ -76,7 +86,7 @@ def _lambda_rules(spec: DeploymentSpec) -> list[SpecProblem]:
         problems.append(
             SpecProblem(
                 "lambda.timeout",
-                "longer than the HTTP API's 30 s integration limit",
+                "longer than the HTTP API's 30 s integration timeout",
                 lam.timeout,
                 f"use at most {API_GATEWAY_MAX_TIMEOUT} seconds",
             )
@@ -88,7 +98,30 @@ def _lambda_rules(spec: DeploymentSpec) -> list[SpecProblem]:
                 "agent.image.build.platform",
                 f"does not match lambda.architecture {lam.architecture.value}",
                 build.platform.value,
-                f"use platform {lam.architecture.platform} (one image runs on both targets)",
+                f"use platform {lam.architecture.platform} (one image runs on both targets), "
+                "or change lambda.architecture",
+            )
+        )
+    ref = spec.agent.image.ref
+    if ref is not None and not is_ecr_image(ref):
+        problems.append(
+            SpecProblem(
+                "agent.image.ref",
+                "Lambda runs images from Amazon ECR only",
+                ref,
+                "push the image to ECR and use <account>.dkr.ecr.<region>.amazonaws.com/<repo>"
+                "@sha256:<digest>, or use build: (Jockey pushes to ECR)",
+            )
+        )
+    size = sum(len(name) + len(value) for name, value in spec.agent.env.items())
+    if size > LAMBDA_ENV_MAX_BYTES:
+        problems.append(
+            SpecProblem(
+                "agent.env",
+                f"bytes of names and values, above Lambda's {LAMBDA_ENV_MAX_BYTES}-byte limit "
+                "for all variables",
+                size,
+                "move large values into a file in the image, or shorten them",
             )
         )
     return problems
@@ -105,7 +138,8 @@ def _production_rules(spec: DeploymentSpec) -> list[SpecProblem]:
                 "agent.image.ref",
                 "prod images must be pinned by digest",
                 ref,
-                "use <registry>/<repo>@sha256:<digest>",
+                "replace the tag with @sha256:<digest> (`docker buildx imagetools inspect` "
+                "prints it), or use build:",
             )
         )
     k8s = spec.kubernetes
@@ -115,7 +149,7 @@ def _production_rules(spec: DeploymentSpec) -> list[SpecProblem]:
                 "kubernetes.replicas",
                 "prod needs at least 2 replicas",
                 k8s.replicas,
-                "use 2 or more",
+                "use 2 or more so a node loss or a rollout keeps the agent up",
             )
         )
     if k8s.enabled and k8s.autoscaling and k8s.autoscaling.min_replicas < 2:
@@ -124,7 +158,7 @@ def _production_rules(spec: DeploymentSpec) -> list[SpecProblem]:
                 "kubernetes.autoscaling.minReplicas",
                 "prod needs at least 2 replicas",
                 k8s.autoscaling.min_replicas,
-                "use 2 or more",
+                "use 2 or more so the HPA never scales prod to a single pod",
             )
         )
     if k8s.enabled and k8s.cluster.render_dir is not None:
@@ -151,7 +185,9 @@ def _disruption_budget(spec: DeploymentSpec) -> list[SpecProblem]:
                 "kubernetes.disruptionBudget.minAvailable",
                 f"blocks every eviction with {smallest} replica(s)",
                 k8s.disruption_budget.min_available,
-                f"use at most {smallest - 1}, or raise replicas",
+                f"use at most {smallest - 1}, or raise replicas"
+                if smallest > 1
+                else "raise replicas (and minReplicas) to 2 or more, or remove disruptionBudget",
             )
         ]
     return []
