@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from infra.components.kubernetes._checksum import config_checksum
+from infra.components.kubernetes._exposure import ingress_spec, service_spec
+from infra.components.kubernetes._guardrails import limit_range_spec, quota_spec
 from infra.components.kubernetes._labels import common_labels, namespace_labels, selector_labels
 from infra.components.kubernetes._network import (
     allow_agent_egress,
     allow_agent_ingress,
     default_deny,
 )
-from infra.components.kubernetes._pod import pod_template
-from infra.spec import DeploymentSpec, effective_autoscaling, effective_disruption_budget
+from infra.components.kubernetes._pod import agent_container, pod_template
+from infra.components.kubernetes._scaling import autoscaler_spec, disruption_budget_spec
+from infra.spec import (
+    DeploymentSpec,
+    RolloutStrategy,
+    effective_autoscaling,
+    effective_disruption_budget,
+)
+
+core = k8s.core.v1
+meta = k8s.meta.v1
+
+TYPE_TOKEN = "jockey:kubernetes:Agent"
+REVISION_HISTORY = 5
 
 
 @dataclass(frozen=True)
@@ -27,7 +39,7 @@ class KubernetesAgentArgs:
 
     Attributes:
         spec: the validated deployment spec.
-        image: the digest-pinned image reference the pods run.
+        image: the digest-pinned image reference the pods run (`<repo>@sha256:<digest>`).
         secret_env: the agent's secret environment values (made Pulumi secrets here too).
     """
 
@@ -36,273 +48,199 @@ class KubernetesAgentArgs:
     secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
-def config_checksum(
-    config: Mapping[str, str], secrets: Mapping[str, pulumi.Input[str]]
-) -> pulumi.Output[str]:
-    """sha256 over the ConfigMap data and the secret values, to roll pods on any change.
-
-    The digest is unsecreted on purpose: it goes into the pod template where `kubectl` shows
-    it, and a sha256 over the whole env reveals no secret; keeping it secret-tainted would
-    hide every pod-template change in previews.
-    """
-    names = sorted(secrets)
-    values = pulumi.Output.all(*(secrets[name] for name in names))
-
-    def digest(resolved: list[Any]) -> str:
-        payload = json.dumps(
-            {
-                "config": dict(sorted(config.items())),
-                "secrets": dict(zip(names, resolved, strict=True)),
-            },
-            sort_keys=True,
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
-
-    return pulumi.Output.unsecret(values.apply(digest))
+def _strategy(spec: DeploymentSpec) -> k8s.apps.v1.DeploymentStrategyArgs:
+    if spec.kubernetes.strategy is RolloutStrategy.RECREATE:
+        return k8s.apps.v1.DeploymentStrategyArgs(type="Recreate")
+    # A new pod must be Ready before an old one goes: capacity never drops during a rollout.
+    return k8s.apps.v1.DeploymentStrategyArgs(
+        type="RollingUpdate",
+        rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(max_surge=1, max_unavailable=0),
+    )
 
 
 class KubernetesAgent(pulumi.ComponentResource):
-    """Namespace (Pod Security "restricted"), ServiceAccount, ConfigMap, Secret, Deployment,
-    Service, ResourceQuota, LimitRange, NetworkPolicies, and HPA, PDB, Ingress when asked for
-    (HPA and PDB always in prod). The Kubernetes provider comes in through `opts`.
+    """One tenant's agent on Kubernetes, hardened to the Pod Security "restricted" profile.
+
+    Creates the Namespace, ServiceAccount, ConfigMap, Secret (when there are secret values),
+    ResourceQuota, LimitRange, default-deny NetworkPolicy with the allowed paths, Deployment
+    and Service, plus an HPA and a PodDisruptionBudget when the spec asks (always in prod)
+    and an Ingress when the spec has one. Every object has a fixed `metadata.name`. The
+    Kubernetes provider comes in through `opts`.
 
     Attributes:
         namespace: the tenant's namespace.
-        deployment_name: the Deployment's name.
         service_name: the Service's name.
-        service_url: the in-cluster URL of the agent.
+        deployment_name: the Deployment's name.
+        service_url: the agent's cluster-internal URL,
+            `http://<service>.<namespace>.svc.cluster.local:<port>`.
     """
 
     namespace: pulumi.Output[str]
-    deployment_name: pulumi.Output[str]
     service_name: pulumi.Output[str]
+    deployment_name: pulumi.Output[str]
     service_url: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: KubernetesAgentArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("jockey:kubernetes:Agent", name, None, opts)
-        spec = args.spec
-        labels = common_labels(spec)
-        ns_name = spec.namespace
-        agent = spec.agent.name
+        """Declare the tenant's Kubernetes objects.
 
-        namespace = k8s.core.v1.Namespace(
+        Args:
+            name: the component's name; children are named `<name>-<suffix>`.
+            args: the spec, the image and the secret values.
+            opts: resource options, carrying the Kubernetes provider.
+        """
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        spec = args.spec
+        agent = spec.agent.name
+        ns_name = spec.namespace
+        labels = common_labels(spec)
+
+        namespace = core.Namespace(
             f"{name}-namespace",
-            metadata={"name": ns_name, "labels": namespace_labels(spec)},
+            metadata=meta.ObjectMetaArgs(name=ns_name, labels=namespace_labels(spec)),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        child = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
+        in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
 
-        def meta(object_name: str) -> dict[str, Any]:
-            return {"name": object_name, "namespace": ns_name, "labels": labels}
+        def metadata(object_name: str) -> meta.ObjectMetaArgs:
+            return meta.ObjectMetaArgs(name=object_name, namespace=ns_name, labels=labels)
 
-        service_account = k8s.core.v1.ServiceAccount(
-            f"{name}-service-account",
-            metadata=meta(agent),
-            automount_service_account_token=False,
-            opts=child,
+        # Guardrails first: pods created before the quota and LimitRange would escape them.
+        quota = core.ResourceQuota(
+            f"{name}-quota",
+            metadata=metadata(f"{agent}-quota"),
+            spec=quota_spec(spec),
+            opts=in_namespace,
         )
-        config = {**spec.agent.env, "PORT": str(spec.agent.port)}
-        config_map = k8s.core.v1.ConfigMap(
-            f"{name}-config", metadata=meta(f"{agent}-env"), data=config, opts=child
-        )
-        secrets = {key: pulumi.Output.secret(value) for key, value in args.secret_env.items()}
-        secret = (
-            k8s.core.v1.Secret(
-                f"{name}-secret",
-                metadata=meta(f"{agent}-secrets"),
-                type="Opaque",
-                string_data=pulumi.Output.secret(secrets),
-                opts=child,
-            )
-            if secrets
-            else None
-        )
-        k8s.core.v1.ResourceQuota(
-            f"{name}-quota", metadata=meta(f"{agent}-quota"), spec=self._quota(spec), opts=child
-        )
-        resources = spec.kubernetes.resources
-        limit_range = k8s.core.v1.LimitRange(
+        limit_range = core.LimitRange(
             f"{name}-limits",
-            metadata=meta(f"{agent}-limits"),
-            spec={
-                "limits": [
-                    {
-                        "type": "Container",
-                        "default": {"cpu": resources.cpu_limit, "memory": resources.memory_limit},
-                        "default_request": {
-                            "cpu": resources.cpu_request,
-                            "memory": resources.memory_request,
-                        },
-                    }
-                ]
-            },
-            opts=child,
+            metadata=metadata(f"{agent}-limits"),
+            spec=limit_range_spec(spec),
+            opts=in_namespace,
         )
         policies = [
             k8s.networking.v1.NetworkPolicy(
-                f"{name}-{suffix}", metadata=meta(f"{agent}-{suffix}"), spec=body, opts=child
+                f"{name}-{suffix}",
+                metadata=metadata(f"{agent}-{suffix}"),
+                spec=policy,
+                opts=in_namespace,
             )
-            for suffix, body in (
+            for suffix, policy in (
                 ("default-deny", default_deny()),
                 ("allow-ingress", allow_agent_ingress(spec)),
                 ("allow-egress", allow_agent_egress(spec)),
             )
         ]
 
+        service_account = core.ServiceAccount(
+            f"{name}-service-account",
+            metadata=metadata(agent),
+            automount_service_account_token=False,
+            opts=in_namespace,
+        )
+        config = {**spec.agent.env, "PORT": str(spec.agent.port)}
+        config_map = core.ConfigMap(
+            f"{name}-config", metadata=metadata(f"{agent}-env"), data=config, opts=in_namespace
+        )
+        secrets = {key: pulumi.Output.secret(value) for key, value in args.secret_env.items()}
+        secret = (
+            core.Secret(
+                f"{name}-secret",
+                metadata=metadata(f"{agent}-secrets"),
+                type="Opaque",
+                string_data=pulumi.Output.secret(secrets),
+                opts=in_namespace,
+            )
+            if secrets
+            else None
+        )
+
         autoscaling = effective_autoscaling(spec)
-        rolling = spec.kubernetes.strategy.value == "RollingUpdate"
+        container = agent_container(
+            spec,
+            image=args.image,
+            config_map=config_map.metadata.name,
+            secret=secret.metadata.name if secret is not None else None,
+        )
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata=meta(agent),
-            spec={
-                # With an HPA, replicas belong to it: omitting the field keeps `up` from
-                # resetting what the autoscaler chose.
-                "replicas": None if autoscaling else spec.kubernetes.replicas,
-                "revision_history_limit": 5,
-                "selector": {"match_labels": selector_labels(spec)},
-                "strategy": (
-                    {
-                        "type": "RollingUpdate",
-                        "rolling_update": {"max_surge": 1, "max_unavailable": 0},
-                    }
-                    if rolling
-                    else {"type": "Recreate"}
-                ),
-                "template": pod_template(
+            metadata=metadata(agent),
+            spec=k8s.apps.v1.DeploymentSpecArgs(
+                replicas=autoscaling.min_replicas if autoscaling else spec.kubernetes.replicas,
+                revision_history_limit=REVISION_HISTORY,
+                # Selectors are immutable: only labels that never change (no version).
+                selector=meta.LabelSelectorArgs(match_labels=selector_labels(spec)),
+                strategy=_strategy(spec),
+                template=pod_template(
                     spec,
-                    image=args.image,
+                    container=container,
                     service_account=service_account.metadata.name,
-                    config_map=config_map.metadata.name,
-                    secret=secret.metadata.name if secret else None,
-                    checksum=config_checksum(config, secrets),
+                    checksum=config_checksum(ns_name, config, secrets),
                 ),
-            },
+            ),
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[namespace, limit_range, *policies]
+                parent=self,
+                depends_on=[namespace, quota, limit_range, *policies],
+                # With an HPA the replica count is its to own: the initial count is its
+                # minimum, and later `up`s leave the field alone (with server-side apply the
+                # provider drops an ignored field the autoscaler manages from its patch).
+                # kube-score prefers the field absent, but then the first rollout of a prod
+                # tenant would start with one pod instead of its minimum.
+                ignore_changes=["spec.replicas"] if autoscaling else None,
             ),
         )
-        service_spec = spec.kubernetes.service
-        service = k8s.core.v1.Service(
-            f"{name}-service",
-            metadata=meta(agent),
-            spec={
-                "type": service_spec.type.value,
-                "selector": selector_labels(spec),
-                "ports": [
-                    {
-                        "name": "http",
-                        "port": service_spec.port,
-                        "target_port": "http",
-                        "protocol": "TCP",
-                        "node_port": service_spec.node_port,
-                    }
-                ],
-            },
-            opts=child,
+        service = core.Service(
+            f"{name}-service", metadata=metadata(agent), spec=service_spec(spec), opts=in_namespace
         )
+
         if autoscaling is not None:
             k8s.autoscaling.v2.HorizontalPodAutoscaler(
                 f"{name}-autoscaler",
-                metadata=meta(agent),
-                spec={
-                    "scale_target_ref": {
-                        "api_version": "apps/v1",
-                        "kind": "Deployment",
-                        "name": agent,
-                    },
-                    "min_replicas": autoscaling.min_replicas,
-                    "max_replicas": autoscaling.max_replicas,
-                    "metrics": [
-                        {
-                            "type": "Resource",
-                            "resource": {
-                                "name": "cpu",
-                                "target": {
-                                    "type": "Utilization",
-                                    "average_utilization": autoscaling.target_cpu_utilization,
-                                },
-                            },
-                        }
-                    ],
-                },
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[deployment]),
+                metadata=metadata(agent),
+                spec=autoscaler_spec(autoscaling, deployment.metadata.name),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, deployment]),
             )
         budget = effective_disruption_budget(spec)
         if budget is not None:
             k8s.policy.v1.PodDisruptionBudget(
                 f"{name}-disruption-budget",
-                metadata=meta(agent),
-                spec={
-                    "min_available": budget.min_available,
-                    "selector": {"match_labels": selector_labels(spec)},
-                },
-                opts=child,
+                metadata=metadata(agent),
+                spec=disruption_budget_spec(spec, budget),
+                opts=in_namespace,
             )
         ingress = spec.kubernetes.ingress
         if ingress is not None:
+            if not spec.kubernetes.network_policy.allow_from_namespaces:
+                pulumi.log.warn(
+                    f"kubernetes.ingress is set for {ns_name} but "
+                    "kubernetes.networkPolicy.allowFromNamespaces is empty: the default-deny "
+                    "policy blocks the ingress controller; add its namespace there",
+                    resource=self,
+                )
             k8s.networking.v1.Ingress(
                 f"{name}-ingress",
-                metadata=meta(agent),
-                spec={
-                    "ingress_class_name": ingress.class_name,
-                    "tls": (
-                        [{"hosts": [ingress.host], "secret_name": ingress.tls_secret_name}]
-                        if ingress.tls_secret_name
-                        else None
-                    ),
-                    "rules": [
-                        {
-                            "host": ingress.host,
-                            "http": {
-                                "paths": [
-                                    {
-                                        "path": ingress.path,
-                                        "path_type": "Prefix",
-                                        "backend": {
-                                            "service": {"name": agent, "port": {"name": "http"}}
-                                        },
-                                    }
-                                ]
-                            },
-                        }
-                    ],
-                },
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[service]),
+                metadata=metadata(agent),
+                spec=ingress_spec(ingress, service.metadata.name),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, service]),
             )
 
         self.namespace = namespace.metadata.name
-        self.deployment_name = deployment.metadata.name
         self.service_name = service.metadata.name
+        self.deployment_name = deployment.metadata.name
         self.service_url = pulumi.Output.concat(
             "http://",
-            service.metadata.name,
+            self.service_name,
             ".",
-            ns_name,
+            self.namespace,
             ".svc.cluster.local:",
-            str(service_spec.port),
+            str(spec.kubernetes.service.port),
         )
         self.register_outputs(
             {
                 "namespace": self.namespace,
-                "deploymentName": self.deployment_name,
                 "serviceName": self.service_name,
+                "deploymentName": self.deployment_name,
                 "serviceUrl": self.service_url,
             }
         )
-
-    @staticmethod
-    def _quota(spec: DeploymentSpec) -> dict[str, Any]:
-        quota = spec.kubernetes.quota
-        service_type = spec.kubernetes.service.type.value
-        hard = {
-            "requests.cpu": quota.cpu,
-            "limits.cpu": quota.cpu,
-            "requests.memory": quota.memory,
-            "limits.memory": quota.memory,
-            "pods": str(quota.pods),
-            "services.loadbalancers": "1" if service_type == "LoadBalancer" else "0",
-            "services.nodeports": "1" if service_type == "NodePort" else "0",
-        }
-        return {"hard": hard}
