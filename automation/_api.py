@@ -198,9 +198,9 @@ def list_stacks() -> list[StackSummary]:
     from automation._stack import workspace_options
 
     settings = load_settings()
-    opts = workspace_options(settings, find_toolchain())
     work_dir = settings.home / "workspace"
     work_dir.mkdir(parents=True, exist_ok=True)
+    opts = workspace_options(settings, find_toolchain(), work_dir)
     workspace = auto.LocalWorkspace(
         work_dir=str(work_dir),
         pulumi_command=opts.pulumi_command,

@@ -14,12 +14,19 @@ PROJECT = "jockey"
 """The Pulumi project every tenant stack belongs to (as in Pulumi.yaml)."""
 
 
-def workspace_options(settings: Settings, toolchain: Toolchain) -> auto.LocalWorkspaceOptions:
-    """Workspace options for a stack: its own work dir, the toolchain, no downloads."""
+def workspace_options(
+    settings: Settings, toolchain: Toolchain, work_dir: Path
+) -> auto.LocalWorkspaceOptions:
+    """Workspace options for a stack: its own work dir, the toolchain, no downloads.
+
+    The work dir must be in the options: for inline programs the Automation API ignores
+    the `work_dir` argument and would otherwise use (and leave behind) a temp folder.
+    """
     env = toolchain.env({})
     env.pop("PATH", None)  # PulumiCommand puts the CLI's folder on PATH itself
     env["PULUMI_BACKEND_URL"] = settings.backend_url
     return auto.LocalWorkspaceOptions(
+        work_dir=str(work_dir),
         pulumi_command=auto.PulumiCommand(root=str(toolchain.root), skip_version_check=True),
         project_settings=auto.ProjectSettings(
             name=PROJECT,
@@ -49,15 +56,11 @@ def open_stack(
     work_dir.mkdir(parents=True, exist_ok=True)
     if settings.is_file_backend:
         Path(settings.backend_url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
-    opts = workspace_options(settings, toolchain)
+    opts = workspace_options(settings, toolchain, work_dir)
     if create:
-        return auto.create_or_select_stack(
-            stack, project_name=PROJECT, program=program, work_dir=str(work_dir), opts=opts
-        )
+        return auto.create_or_select_stack(stack, project_name=PROJECT, program=program, opts=opts)
     try:
-        return auto.select_stack(
-            stack, project_name=PROJECT, program=program, work_dir=str(work_dir), opts=opts
-        )
+        return auto.select_stack(stack, project_name=PROJECT, program=program, opts=opts)
     except auto.StackNotFoundError as error:
         raise StackNotFoundError(
             "stack does not exist in the backend",

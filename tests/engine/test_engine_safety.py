@@ -223,6 +223,9 @@ def test_the_secret_canary_is_nowhere_in_plaintext(tenant_files: TenantFiles) ->
         if entry.is_file() and any(n in entry.read_bytes() for n in needles)
     ]
     assert leaked == [], "temp files"
+    assert not [e for e in new_temp if e.name.startswith("automation-")], "no stray workspaces"
+    settings = tenant_files.home / "stacks" / "acme-dev" / "Pulumi.acme-dev.yaml"
+    assert "encryptionsalt" in settings.read_text(), "stack settings live with the state"
     state = "".join(p.read_text() for p in (tenant_files.home / "state").rglob("*.json"))
     # The Secret's values sit in the state as ciphertext under Pulumi's secret signature.
     assert re.search(
