@@ -193,21 +193,10 @@ class StackSummary:
 
 def list_stacks() -> list[StackSummary]:
     """Every tenant stack of the project in the backend, sorted by name."""
-    import pulumi.automation as auto
-
-    from automation._stack import workspace_options
+    from automation._stack import open_workspace
 
     settings = load_settings()
-    work_dir = settings.home / "workspace"
-    work_dir.mkdir(parents=True, exist_ok=True)
-    opts = workspace_options(settings, find_toolchain(), work_dir)
-    workspace = auto.LocalWorkspace(
-        work_dir=str(work_dir),
-        pulumi_command=opts.pulumi_command,
-        project_settings=opts.project_settings,
-        env_vars=opts.env_vars,
-        secrets_provider=opts.secrets_provider,
-    )
+    workspace = open_workspace(settings, find_toolchain(), settings.home / "workspace", None)
     summaries = [
         StackSummary(
             stack=item.name,

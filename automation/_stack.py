@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pulumi.automation as auto
+from semver import VersionInfo
 
 from automation._errors import StackNotFoundError
 from automation._settings import Settings
@@ -12,6 +13,36 @@ from automation._toolchain import Toolchain
 
 PROJECT = "jockey"
 """The Pulumi project every tenant stack belongs to (as in Pulumi.yaml)."""
+
+
+class _KnownPulumiCommand(auto.PulumiCommand):
+    """The toolchain's CLI, whose version Jockey already knows (no `pulumi version` call)."""
+
+    def __init__(self, toolchain: Toolchain) -> None:
+        self.command = str(toolchain.pulumi)
+        self.version = VersionInfo.parse(toolchain.version)
+
+
+class _TenantWorkspace(auto.LocalWorkspace):
+    """A local workspace that skips `pulumi stack select` when the state proves the stack
+    exists: every engine command names its stack explicitly, so selecting is only a check,
+    and on a file backend the state file is that check without starting the CLI."""
+
+    def __init__(self, settings: Settings, **options: object) -> None:
+        super().__init__(**options)  # type: ignore[arg-type]
+        self._settings = settings
+
+    def _state_file(self, stack_name: str) -> Path | None:
+        if not self._settings.is_file_backend:
+            return None
+        root = Path(self._settings.backend_url.removeprefix("file://"))
+        return root / ".pulumi" / "stacks" / PROJECT / f"{stack_name}.json"
+
+    def select_stack(self, stack_name: str) -> None:
+        state = self._state_file(stack_name)
+        if state is not None and state.is_file():
+            return
+        super().select_stack(stack_name)
 
 
 def workspace_options(
@@ -27,7 +58,7 @@ def workspace_options(
     env["PULUMI_BACKEND_URL"] = settings.backend_url
     return auto.LocalWorkspaceOptions(
         work_dir=str(work_dir),
-        pulumi_command=auto.PulumiCommand(root=str(toolchain.root), skip_version_check=True),
+        pulumi_command=_KnownPulumiCommand(toolchain),
         project_settings=auto.ProjectSettings(
             name=PROJECT,
             runtime="python",
@@ -35,6 +66,25 @@ def workspace_options(
         ),
         env_vars=env,
         secrets_provider=settings.secrets_provider,
+    )
+
+
+def open_workspace(
+    settings: Settings, toolchain: Toolchain, work_dir: Path, program: auto.PulumiFn | None
+) -> auto.LocalWorkspace:
+    """A workspace in `work_dir` for Jockey's project."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    if settings.is_file_backend:
+        Path(settings.backend_url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+    options = workspace_options(settings, toolchain, work_dir)
+    return _TenantWorkspace(
+        settings,
+        work_dir=options.work_dir,
+        program=program,
+        pulumi_command=options.pulumi_command,
+        project_settings=options.project_settings,
+        env_vars=options.env_vars,
+        secrets_provider=options.secrets_provider,
     )
 
 
@@ -52,15 +102,11 @@ def open_stack(
     Raises:
         StackNotFoundError: `create` is false and the stack does not exist.
     """
-    work_dir = settings.work_dir(stack)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    if settings.is_file_backend:
-        Path(settings.backend_url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
-    opts = workspace_options(settings, toolchain, work_dir)
+    workspace = open_workspace(settings, toolchain, settings.work_dir(stack), program)
     if create:
-        return auto.create_or_select_stack(stack, project_name=PROJECT, program=program, opts=opts)
+        return auto.Stack.create_or_select(stack, workspace)
     try:
-        return auto.select_stack(stack, project_name=PROJECT, program=program, opts=opts)
+        return auto.Stack.select(stack, workspace)
     except auto.StackNotFoundError as error:
         raise StackNotFoundError(
             "stack does not exist in the backend",

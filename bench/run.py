@@ -109,11 +109,11 @@ def bench_startup() -> None:
     print(f"startup: jockey validate {validate_s:.3f}s (target <= 1s)")
 
 
-def _engine_env() -> dict[str, str]:
+def _engine_env(base: dict[str, str]) -> dict[str, str]:
     sys.path.insert(0, str(REPO))
     from automation._toolchain import find_toolchain
 
-    return find_toolchain().env()
+    return find_toolchain().env(base)
 
 
 def bench_overhead() -> None:
@@ -129,7 +129,7 @@ def bench_overhead() -> None:
         (project / ".venv").symlink_to(Path(sys.prefix))
         settings = root / "home" / "stacks" / stack / f"Pulumi.{stack}.yaml"
         shutil.copy(settings, project / f"Pulumi.{stack}.yaml")
-        engine_env = {**_engine_env(), **env}
+        engine_env = _engine_env(env)
         engine_env["PULUMI_BACKEND_URL"] = f"file://{root / 'home' / 'state'}"
         raw_spec = _spec("overhead000", root / "out")
         raw_spec["agent"]["secretEnv"] = {  # type: ignore[index]
