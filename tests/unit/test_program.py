@@ -36,6 +36,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
             )
         if args.typ.startswith("docker:"):
             outputs.update(repoDigest=f"{outputs.get('imageName', 'repo')}@sha256:{'e' * 64}")
+        if args.typ == "aws:apigatewayv2/api:Api":
+            outputs.update(
+                executionArn=f"arn:aws:execute-api:eu-west-1:123456789012:{args.name}",
+                apiEndpoint=f"https://{args.name}.execute-api.eu-west-1.amazonaws.com",
+            )
         if args.typ.startswith("aws:"):
             outputs.setdefault("arn", f"arn:aws:{args.typ.split(':')[1]}:eu-west-1:123:{args.name}")
         return f"{args.name}-id", outputs
