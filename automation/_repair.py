@@ -13,6 +13,7 @@ file), so nothing is orphaned and nothing is lost.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ def mark_needs_repair(lease_dir: Path, stack: str) -> None:
     (lease_dir / f"{stack}{_DIRTY_SUFFIX}").touch()
 
 
-def _renders_to_folder(deployment: dict[str, Any]) -> bool:
+def _renders_to_folder(deployment: Mapping[str, Any]) -> bool:
     return any(
         resource.get("type") == "pulumi:providers:kubernetes"
         and (resource.get("inputs") or {}).get("renderYamlToDirectory")

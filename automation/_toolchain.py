@@ -128,12 +128,12 @@ def find_toolchain() -> Toolchain:
     if on_path is not None:
         version = _cli_version(Path(on_path))
         if version is not None and version_fits(version):
-            home = os.environ.get("PULUMI_HOME")
+            user_home = os.environ.get("PULUMI_HOME")
             return Toolchain(
                 Path(on_path).resolve().parent.parent,
                 version,
                 "PATH",
-                Path(home) if home else None,
+                Path(user_home) if user_home else None,
             )
 
     cached = _cached_toolchain()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pulumi
-import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from infra.spec import ClusterSpec, DeploymentSpec
+
+if TYPE_CHECKING:
+    import pulumi_aws as aws
 
 
 def kubernetes_provider(cluster: ClusterSpec, name: str = "kubernetes") -> k8s.Provider:
@@ -34,9 +38,13 @@ def tenant_tags(spec: DeploymentSpec) -> dict[str, str]:
 
 
 def aws_provider(spec: DeploymentSpec, name: str = "aws") -> aws.Provider:
-    """The AWS provider (region and credentials from the usual AWS settings)."""
+    """The AWS provider (region and credentials from the usual AWS settings).
+
+    Imported here, not at the top: Kubernetes-only tenants never load the AWS SDK.
+    """
+    import pulumi_aws as aws
+
     return aws.Provider(
         name,
         default_tags=aws.ProviderDefaultTagsArgs(tags=tenant_tags(spec)),
-        opts=pulumi.ResourceOptions(),
     )

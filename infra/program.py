@@ -4,25 +4,24 @@ API (as an inline program) both build a tenant's resources with `deploy`."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pulumi
 
 from infra._providers import aws_provider, kubernetes_provider
-from infra.spec import DeploymentSpec
+from infra.spec import BuildSpec, DeploymentSpec
+
+if TYPE_CHECKING:
+    import pulumi_aws as aws
 
 
-def _image_ref(
-    spec: DeploymentSpec, secret_env: Mapping[str, pulumi.Input[str]]
-) -> tuple[pulumi.Input[str], dict[str, pulumi.Output[object]]]:
-    """The digest-pinned image both targets run: the prebuilt ref, or one build and push."""
-    if spec.agent.image.ref is not None:
-        return spec.agent.image.ref, {}
-    build = spec.agent.image.build
-    assert build is not None  # the spec guarantees exactly one of ref and build
+def _build_and_push(
+    spec: DeploymentSpec, build: BuildSpec, provider: aws.Provider
+) -> pulumi.Output[str]:
+    """One build for both targets: the tenant's ECR repository first, then the image."""
     from infra.components.aws import AgentRepository, AgentRepositoryArgs
     from infra.components.image import AgentImage, AgentImageArgs
 
-    provider = aws_provider(spec, "aws-registry")
     name = spec.stack_name
     repository = AgentRepository(
         f"{name}-repository",
@@ -37,9 +36,10 @@ def _image_ref(
             repository_url=repository.repository_url,
             registry_id=repository.registry_id,
         ),
-        opts=pulumi.ResourceOptions(providers=[provider], depends_on=[repository]),
+        opts=pulumi.ResourceOptions(providers=[provider]),
     )
-    return image.image_ref, {"repositoryUrl": repository.repository_url}
+    pulumi.export("repositoryUrl", repository.repository_url)
+    return image.image_ref
 
 
 def deploy(spec: DeploymentSpec, secret_env: Mapping[str, pulumi.Input[str]]) -> None:
@@ -47,22 +47,29 @@ def deploy(spec: DeploymentSpec, secret_env: Mapping[str, pulumi.Input[str]]) ->
 
     Args:
         spec: the validated deployment spec.
-        secret_env: the agent's secret environment values (Pulumi secrets).
+        secret_env: the agent's secret environment values (made Pulumi secrets here).
     """
     secrets = {name: pulumi.Output.secret(value) for name, value in secret_env.items()}
-    image_ref, image_outputs = _image_ref(spec, secrets)
-    name = spec.stack_name
-    pulumi.export("stack", name)
+    build = spec.agent.image.build
+    needs_aws = spec.lambda_.enabled or build is not None
+    provider = aws_provider(spec) if needs_aws else None
+
+    image_ref: pulumi.Input[str]
+    if build is not None:
+        assert provider is not None
+        image_ref = _build_and_push(spec, build, provider)
+    else:
+        assert spec.agent.image.ref is not None  # the spec holds exactly one of ref and build
+        image_ref = spec.agent.image.ref
+    pulumi.export("stack", spec.stack_name)
     pulumi.export("image", image_ref)
-    for key, value in image_outputs.items():
-        pulumi.export(key, value)
 
     if spec.lambda_.enabled:
         from infra.components.aws import LambdaAgent, LambdaAgentArgs
 
-        provider = aws_provider(spec)
+        assert provider is not None
         function = LambdaAgent(
-            f"{name}-lambda",
+            f"{spec.stack_name}-lambda",
             LambdaAgentArgs(spec=spec, image_ref=image_ref, secret_env=secrets),
             opts=pulumi.ResourceOptions(providers=[provider]),
         )
@@ -72,13 +79,13 @@ def deploy(spec: DeploymentSpec, secret_env: Mapping[str, pulumi.Input[str]]) ->
     if spec.kubernetes.enabled:
         from infra.components.kubernetes import KubernetesAgent, KubernetesAgentArgs
 
-        provider = kubernetes_provider(spec.kubernetes.cluster)
+        cluster = spec.kubernetes.cluster
         agent = KubernetesAgent(
-            f"{name}-kubernetes",
+            f"{spec.stack_name}-kubernetes",
             KubernetesAgentArgs(spec=spec, image=image_ref, secret_env=secrets),
-            opts=pulumi.ResourceOptions(providers=[provider]),
+            opts=pulumi.ResourceOptions(providers=[kubernetes_provider(cluster)]),
         )
         pulumi.export("namespace", agent.namespace)
         pulumi.export("serviceUrl", agent.service_url)
-        if spec.kubernetes.cluster.render_dir is not None:
-            pulumi.export("renderDir", str(spec.kubernetes.cluster.render_dir))
+        if cluster.render_dir is not None:
+            pulumi.export("renderDir", str(cluster.render_dir))
