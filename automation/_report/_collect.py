@@ -204,7 +204,9 @@ def _properties(steps: _Steps) -> tuple[PropertyChange, ...]:
     elif steps.diffs:
         for key in steps.diffs:
             segments = (key,)
-            base = "add" if key not in old_inputs else "delete" if key not in new_inputs else "update"
+            base = "update" if key in old_inputs and key in new_inputs else "add"
+            if key not in new_inputs:
+                base = "delete"
             kind = _kind(base, segments, reasons)
             change = PropertyChange(key, kind, old_inputs.get(key), new_inputs.get(key))
             changes.append((segments, change))
@@ -235,9 +237,7 @@ def _lookup(segments: tuple[Segment, ...] | None, *sources: Any) -> Any:
 def _kind(
     base: str, segments: tuple[Segment, ...], reasons: Sequence[tuple[Segment, ...] | None]
 ) -> ChangeKind:
-    forces = any(
-        reason is not None and segments[: len(reason)] == reason for reason in reasons
-    )
+    forces = any(reason is not None and segments[: len(reason)] == reason for reason in reasons)
     return ChangeKind(f"{base}-replace" if forces else base)
 
 

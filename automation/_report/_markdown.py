@@ -36,8 +36,12 @@ _SYMBOLS = {
     "import": "=",
     "discard": "<",
 }
-_COUNT_WORDS = (("create", "to create"), ("update", "to update"), ("replace", "to replace"))
-_COUNT_WORDS += (("delete", "to delete"),)
+_COUNT_WORDS = (
+    ("create", "to create"),
+    ("update", "to update"),
+    ("replace", "to replace"),
+    ("delete", "to delete"),
+)
 
 
 class _Detail(IntEnum):
@@ -197,7 +201,8 @@ def _resource_lines(resource: ResourceDiff, detail: _Detail) -> list[str]:
     if resource.replace_reasons:
         reasons = [_code(_cut(r, _PATH_LIMIT)) for r in resource.replace_reasons[:_MAX_REASONS]]
         extra = len(resource.replace_reasons) - _MAX_REASONS
-        line += ", replaced because of " + ", ".join(reasons) + (f" and {extra} more" if extra > 0 else "")
+        more = f" and {extra} more" if extra > 0 else ""
+        line += ", replaced because of " + ", ".join(reasons) + more
     if detail is _Detail.NO_PROPERTIES:
         count = len(resource.properties)
         return [line + (f" ({count} properties)" if count else "")]
@@ -215,7 +220,8 @@ def _property(change: PropertyChange, *, with_values: bool) -> str:
     if with_values:
         old = _code(display_value(change.old, _VALUE_LIMIT))
         new = _code(display_value(change.new, _VALUE_LIMIT))
-        text += {"add": f": {new}", "delete": f": was {old}"}.get(change.kind.base, f": {old} → {new}")
+        shown = {"add": f": {new}", "delete": f": was {old}"}
+        text += shown.get(change.kind.base, f": {old} → {new}")
     if change.kind.forces_replacement:
         text += " (forces replacement)"
     return text
