@@ -117,6 +117,9 @@ class OperationResult:
             "durationSeconds": round(self.duration_seconds, 3),
             "error": self.error,
             "cancelled": self.cancelled,
+            "resources": [
+                {"urn": r.urn, "type": r.type, "name": r.name, "op": r.op} for r in self.resources
+            ],
         }
 
 

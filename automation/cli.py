@@ -154,6 +154,8 @@ def _run_operation(
     wait: float,
     timeout: float | None,
     markdown: Path | None = None,
+    change_set: Path | None = None,
+    show_outputs: bool = False,
 ) -> None:
     from rich.console import Console
 
@@ -167,13 +169,15 @@ def _run_operation(
     progress = LiveProgress(console, [spec.stack_name for spec in specs])
     collected: dict[str, list[Any]] = {spec.stack_name: [] for spec in specs}
 
+    wants_report = markdown is not None or change_set is not None
+
     def on_event(event: Any) -> None:
-        if markdown is not None:
+        if wants_report:
             collected[event.stack].append(event.engine_event)
         if live:
             progress.on_event(event)
 
-    needs_events = live or markdown is not None
+    needs_events = live or wants_report
     fanout = FanOut(parallel, on_event if needs_events else None)
     previous = {
         sig: signal.signal(sig, lambda *_: fanout.cancel())
@@ -202,8 +206,8 @@ def _run_operation(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
-    if markdown is not None:
-        _write_markdown(markdown, specs, results, collected)
+    if wants_report:
+        _write_reports(markdown, change_set, specs, results, collected, show_outputs)
     if live:
         for result in results:
             if not result.ok:
@@ -230,28 +234,37 @@ def _print_result(console: Any, result: OperationResult) -> None:
         console.print(f"  error: {result.error}", highlight=False, markup=False)
 
 
-def _write_markdown(
-    path: Path,
+def _write_reports(
+    markdown: Path | None,
+    change_set: Path | None,
     specs: list[DeploymentSpec],
     results: list[OperationResult],
     events: dict[str, list[Any]],
+    show_outputs: bool,
 ) -> None:
-    from automation._report import render_markdown, tenant_preview_from_events
+    from automation._report import change_set_json, render_markdown, tenant_preview_from_events
 
     by_stack = {result.stack: result for result in results}
-    previews = [
-        tenant_preview_from_events(
-            spec.tenant.id,
-            spec.tenant.environment.value,
-            spec.stack_name,
-            events[spec.stack_name],
-            ok=by_stack[spec.stack_name].ok if spec.stack_name in by_stack else False,
-            error=by_stack[spec.stack_name].error if spec.stack_name in by_stack else None,
+    previews = []
+    for spec in specs:
+        result = by_stack.get(spec.stack_name)
+        previews.append(
+            tenant_preview_from_events(
+                spec.tenant.id,
+                spec.tenant.environment.value,
+                spec.stack_name,
+                events[spec.stack_name],
+                ok=result.ok if result else False,
+                error=(result.error if result else "did not run"),
+            )
         )
-        for spec in specs
-    ]
-    path.write_text(render_markdown(previews))
-    _err(f"preview report written to {path}")
+    if markdown is not None:
+        markdown.write_text(render_markdown(previews, show_outputs=show_outputs))
+        _err(f"preview report written to {markdown}")
+    if change_set is not None:
+        payload = change_set_json(previews, show_outputs=show_outputs)
+        change_set.write_text(json.dumps(payload, indent=2) + "\n")
+        _err(f"change set written to {change_set}")
 
 
 def _confirm(verb: str, stacks: list[str], yes: bool) -> None:
@@ -273,8 +286,15 @@ def preview(
         Path | None,
         typer.Option("--markdown", help="Write a pull-request Markdown report to this file."),
     ] = None,
+    change_set: Annotated[
+        Path | None,
+        typer.Option("--change-set", help="Write the JSON change set to this file."),
+    ] = None,
+    show_outputs: Annotated[
+        bool, typer.Option("--show-outputs", help="Include stack outputs in the reports.")
+    ] = False,
 ) -> None:
-    """Preview each tenant's changes."""
+    """Preview each tenant's changes (property-level diffs with --markdown/--change-set)."""
     from automation._results import Operation
 
     specs = _load_specs(files)
@@ -286,6 +306,8 @@ def preview(
         wait=wait,
         timeout=timeout,
         markdown=markdown,
+        change_set=change_set,
+        show_outputs=show_outputs,
     )
 
 

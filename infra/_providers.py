@@ -12,16 +12,30 @@ if TYPE_CHECKING:
     import pulumi_aws as aws
 
 
+# ConfigMaps and Secrets have fixed names and are updated in place: the Deployment's
+# config checksum rolls the pods. (By default the provider replaces them on any data change,
+# which with fixed names cascades into replacing the Deployment.)
 def kubernetes_provider(cluster: ClusterSpec, name: str = "kubernetes") -> k8s.Provider:
     """The cluster the spec picks: render to a folder, a kubeconfig file, or a context."""
     if cluster.render_dir is not None:
         # Render mode writes manifests (Secrets included, base64) and never contacts a cluster.
-        return k8s.Provider(name, render_yaml_to_directory=str(cluster.render_dir))
+        return k8s.Provider(
+            name,
+            render_yaml_to_directory=str(cluster.render_dir),
+            enable_config_map_mutable=True,
+            enable_secret_mutable=True,
+        )
     if cluster.kubeconfig is not None:
         return k8s.Provider(
-            name, kubeconfig=cluster.kubeconfig.read_text(), context=cluster.context
+            name,
+            kubeconfig=cluster.kubeconfig.read_text(),
+            context=cluster.context,
+            enable_config_map_mutable=True,
+            enable_secret_mutable=True,
         )
-    return k8s.Provider(name, context=cluster.context)
+    return k8s.Provider(
+        name, context=cluster.context, enable_config_map_mutable=True, enable_secret_mutable=True
+    )
 
 
 def tenant_tags(spec: DeploymentSpec) -> dict[str, str]:
