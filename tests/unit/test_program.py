@@ -104,6 +104,9 @@ def test_dev_stack_is_kubernetes_only_with_its_secret_marked_secret(
     assert not [t for t in types if t.startswith(("aws:", "docker:"))]
     (provider,) = [r for r in mocks.resources if r.typ == "pulumi:providers:kubernetes"]
     assert provider.inputs["renderYamlToDirectory"] == str(REPO / "out" / "dev")
+    # Config edits update in place; the checksum annotation rolls the pods.
+    assert provider.inputs["enableConfigMapMutable"] == "true"
+    assert provider.inputs["enableSecretMutable"] == "true"
     (deployment,) = [r for r in mocks.resources if r.typ == "kubernetes:apps/v1:Deployment"]
     image = deployment.inputs["spec"]["template"]["spec"]["containers"][0]["image"]
     assert "@sha256:" in image
