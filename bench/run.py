@@ -192,7 +192,7 @@ def bench_fanout() -> None:
 def bench_scale() -> None:
     """Per-tenant cost of `preview` from 10 to 100 tenants (should stay flat)."""
     with sandbox() as (root, env):
-        for count in (10, 50, 100):
+        for count in (10, 100):
             specs = [str(s) for s in write_specs(root, count, f"s{count}x")]
             timed([JOCKEY, "up", *specs, "--yes", "--parallel", "2"], env)
             elapsed = timed([JOCKEY, "preview", *specs, "--parallel", "2"], env)
