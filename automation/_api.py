@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from automation._errors import JockeyError, StackBusyError
+from automation._errors import EngineError, JockeyError, StackBusyError
 from automation._events import EventCallback
 from automation._fanout import FanOut
 from automation._lease import read_holder
@@ -121,6 +122,23 @@ def destroy(
     return run_in_worker(request, on_event)
 
 
+@contextmanager
+def _engine_errors(tenant: str | None, stack: str | None) -> Iterator[None]:
+    """Turn a failed engine command into an `EngineError` naming the tenant and stack."""
+    import pulumi.automation as auto
+
+    try:
+        yield
+    except auto.CommandError as error:
+        detail = str(error).split("\n stderr: ", 1)[-1].strip().splitlines()
+        raise EngineError(
+            f"the engine failed: {detail[-1] if detail else error}",
+            tenant=tenant,
+            stack=stack,
+            fix="check `jockey doctor`, the backend and the passphrase",
+        ) from error
+
+
 def _no_program() -> None:
     raise RuntimeError("reading a stack does not run the program")
 
@@ -131,15 +149,12 @@ def outputs(tenant: str, environment: str) -> Mapping[str, Any]:
     Raises:
         StackNotFoundError: the tenant has no stack.
     """
-    stack = open_stack(
-        load_settings(),
-        find_toolchain(),
-        f"{tenant}-{environment}",
-        _no_program,
-        create=False,
-        tenant=tenant,
-    )
-    return redact_outputs({k: (v.value, v.secret) for k, v in stack.outputs().items()})
+    name = f"{tenant}-{environment}"
+    with _engine_errors(tenant, name):
+        stack = open_stack(
+            load_settings(), find_toolchain(), name, _no_program, create=False, tenant=tenant
+        )
+        return redact_outputs({k: (v.value, v.secret) for k, v in stack.outputs().items()})
 
 
 def status(tenant: str, environment: str) -> StackStatus:
@@ -153,11 +168,12 @@ def status(tenant: str, environment: str) -> StackStatus:
         )
     except JockeyError:
         return StackStatus(stack=name, exists=False)
-    deployment = stack.export_stack().deployment or {}
+    with _engine_errors(tenant, name):
+        deployment = stack.export_stack().deployment or {}
+        history = stack.history(page_size=1, page=1)
     resources = [
         r for r in deployment.get("resources") or [] if r.get("type") != "pulumi:pulumi:Stack"
     ]
-    history = stack.history(page_size=1, page=1)
     last = history[0] if history else None
     return StackStatus(
         stack=name,
@@ -197,6 +213,8 @@ def list_stacks() -> list[StackSummary]:
 
     settings = load_settings()
     workspace = open_workspace(settings, find_toolchain(), settings.home / "workspace", None)
+    with _engine_errors(None, None):
+        stacks = workspace.list_stacks()
     summaries = [
         StackSummary(
             stack=item.name,
@@ -204,7 +222,7 @@ def list_stacks() -> list[StackSummary]:
             last_update=item.last_update.isoformat() if item.last_update else None,
             update_in_progress=bool(item.update_in_progress),
         )
-        for item in workspace.list_stacks()
+        for item in stacks
     ]
     return sorted(summaries, key=lambda summary: summary.stack)
 

@@ -71,7 +71,3 @@ class ToolchainMissingError(JockeyError):
 
 class ConfigurationError(JockeyError):
     """Jockey's own settings are unusable (backend, passphrase, home directory)."""
-
-
-class OperationCancelledError(JockeyError):
-    """The operation was cancelled (signal or deadline) and the engine stopped."""

@@ -16,7 +16,7 @@ import pulumi
 import pulumi.automation as auto
 from pulumi.automation import events as engine_events
 
-from automation._errors import EngineError, InvalidSpecError, JockeyError
+from automation._errors import InvalidSpecError, JockeyError
 from automation._events import EventDispatcher, OperationEvent, to_operation_event
 from automation._lease import hold_lease
 from automation._repair import mark_needs_repair, repair_stack
@@ -245,4 +245,4 @@ def _engine_message(failure: auto.CommandError) -> str:
     return "\n".join(useful[-8:]) or text
 
 
-__all__ = ["EngineError", "JockeyError", "OperationRequest", "execute", "inline_program"]
+__all__ = ["OperationRequest", "execute", "inline_program"]

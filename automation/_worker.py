@@ -20,7 +20,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from automation._errors import JockeyError, OperationCancelledError
+from automation._errors import JockeyError
 from automation._events import EventCallback, EventDispatcher, OperationEvent
 from automation._operations import OperationRequest
 from automation._results import OperationResult
@@ -146,14 +146,18 @@ class WorkerHandle:
             return outcome
         if isinstance(outcome, JockeyError):
             raise outcome
-        reason = "cancelled" if cancel_sent_at is not None else "worker died"
         if cancel_sent_at is not None:
-            raise OperationCancelledError(
-                f"{self.request.operation.value} was {reason}; the engine was killed after "
-                f"{grace:.0f}s",
+            # Cancelled before the worker could report (it was still starting, or the engine
+            # ignored SIGINT for the whole grace period and was killed): the lease died with
+            # it, and a killed engine's leftovers are repaired by the next operation.
+            return OperationResult(
                 tenant=self.request.tenant,
+                environment=self.request.environment,
                 stack=self.request.stack,
-                fix="run the operation again: it repairs the stack first",
+                operation=self.request.operation,
+                ok=False,
+                error="cancelled",
+                cancelled=True,
             )
         raise JockeyError(
             f"{self.request.operation.value} worker exited with code {self._process.exitcode}",

@@ -241,3 +241,14 @@ def test_refresh_of_a_rendered_tenant_explains_itself(tenant_files: TenantFiles)
     with pytest.raises(automation.JockeyError, match="renders to") as caught:
         automation.refresh(spec)
     assert "jockey up" in caught.value.fix
+
+
+def test_a_deadline_cancels_and_frees_the_stack(tenant_files: TenantFiles) -> None:
+    spec = load_spec_file(tenant_files.write("acme"))
+    started = time.monotonic()
+    result = automation.up(spec, timeout_seconds=1.5)
+    assert result.cancelled and not result.ok
+    assert time.monotonic() - started < 40, "SIGINT, then SIGKILL after the grace period"
+    assert _lease_record(tenant_files) is None
+    follow_up = automation.up(spec, wait_seconds=0)
+    assert follow_up.ok, follow_up.error
