@@ -4,7 +4,6 @@ published versions, image digests, ECR tokens) and records every registration an
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import inspect
 from collections.abc import Callable, Mapping
@@ -16,6 +15,10 @@ import pulumi_aws as aws
 from pulumi.runtime import mocks, rpc
 
 from infra.spec import DeploymentSpec
+from tests.unit.spec_support import (
+    build_spec,
+    is_secret_value,
+)
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -24,8 +27,6 @@ ECR_PASSWORD = "ecr-token-canary-77c1"
 SECRET_VALUE = "sk-canary-3f9a1c"
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 IMAGE_REF = f"{REGISTRY}/acme-dev/support-bot@{DIGEST}"
-SECRET_SIG = rpc._special_sig_key
-SECRET_SIG_VALUE = rpc._special_secret_sig
 
 
 def spec_dict(environment: str = "dev") -> dict[str, Any]:
@@ -58,25 +59,9 @@ def spec_dict(environment: str = "dev") -> dict[str, Any]:
     }
 
 
-def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    for key, value in extra.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def make_spec(environment: str = "dev", **sections: Mapping[str, Any]) -> DeploymentSpec:
     """A validated spec: `spec_dict` with `sections` (e.g. lambda_={...}) deep-merged in."""
-    extra = {key.rstrip("_"): value for key, value in sections.items()}
-    return DeploymentSpec.model_validate(_merge(spec_dict(environment), extra))
-
-
-def is_secret_value(value: Any) -> bool:
-    """Whether a registered input value reached the engine marked secret."""
-    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_SIG_VALUE
+    return build_spec(spec_dict(environment), sections)
 
 
 def plain(value: Any) -> Any:

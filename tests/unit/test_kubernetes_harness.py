@@ -4,7 +4,6 @@ provider, ignoreChanges) and the component's resolved outputs."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,13 +14,15 @@ from pulumi.runtime import mocks, rpc
 
 from infra.components.kubernetes import KubernetesAgent, KubernetesAgentArgs
 from infra.spec import DeploymentSpec
+from tests.unit.spec_support import (
+    build_spec,
+    is_secret_value,
+)
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 IMAGE = f"registry.example.com/acme/agent@{DIGEST}"
 COMPONENT = "acme-dev-kubernetes"
 SECRET_VALUE = "sk-canary-3f9a1c"
-SECRET_SIG = rpc._special_sig_key
-SECRET_SIG_VALUE = rpc._special_secret_sig
 
 
 def spec_dict(environment: str = "dev") -> dict[str, Any]:
@@ -44,24 +45,9 @@ def spec_dict(environment: str = "dev") -> dict[str, Any]:
     }
 
 
-def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    for key, value in extra.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def make_spec(environment: str = "dev", **sections: Mapping[str, Any]) -> DeploymentSpec:
     """A validated spec: `spec_dict` with `sections` (e.g. kubernetes={...}) deep-merged in."""
-    return DeploymentSpec.model_validate(_merge(spec_dict(environment), sections))
-
-
-def is_secret_value(value: Any) -> bool:
-    """Whether a registered input value reached the engine marked secret."""
-    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_SIG_VALUE
+    return build_spec(spec_dict(environment), sections)
 
 
 def plain(value: Any) -> Any:
