@@ -73,33 +73,17 @@ def to_operation_event(stack: str, event: engine_events.EngineEvent) -> Operatio
         "timestamp": event.timestamp,
         "engine_event": event,
     }
-    if event.resource_pre_event is not None:
-        meta = event.resource_pre_event.metadata
-        return OperationEvent(
-            kind=EventKind.RESOURCE_PRE,
-            urn=meta.urn,
-            resource_type=meta.type,
-            op=_op_name(meta.op),
-            **base,
-        )
-    if event.res_outputs_event is not None:
-        meta = event.res_outputs_event.metadata
-        return OperationEvent(
-            kind=EventKind.RESOURCE_OUTPUTS,
-            urn=meta.urn,
-            resource_type=meta.type,
-            op=_op_name(meta.op),
-            **base,
-        )
-    if event.res_op_failed_event is not None:
-        meta = event.res_op_failed_event.metadata
-        return OperationEvent(
-            kind=EventKind.RESOURCE_FAILED,
-            urn=meta.urn,
-            resource_type=meta.type,
-            op=_op_name(meta.op),
-            **base,
-        )
+    resource_events = (
+        (event.resource_pre_event, EventKind.RESOURCE_PRE),
+        (event.res_outputs_event, EventKind.RESOURCE_OUTPUTS),
+        (event.res_op_failed_event, EventKind.RESOURCE_FAILED),
+    )
+    for payload, kind in resource_events:
+        if payload is not None:
+            meta = payload.metadata
+            return OperationEvent(
+                kind=kind, urn=meta.urn, resource_type=meta.type, op=_op_name(meta.op), **base
+            )
     if event.diagnostic_event is not None:
         diag = event.diagnostic_event
         return OperationEvent(
@@ -109,13 +93,13 @@ def to_operation_event(stack: str, event: engine_events.EngineEvent) -> Operatio
             severity=diag.severity,
             **base,
         )
-    if event.summary_event is not None:
-        return OperationEvent(kind=EventKind.SUMMARY, **base)
-    if event.prelude_event is not None:
-        return OperationEvent(kind=EventKind.PRELUDE, **base)
-    if event.cancel_event is not None:
-        return OperationEvent(kind=EventKind.CANCEL, **base)
-    return OperationEvent(kind=EventKind.OTHER, **base)
+    markers = (
+        (event.summary_event, EventKind.SUMMARY),
+        (event.prelude_event, EventKind.PRELUDE),
+        (event.cancel_event, EventKind.CANCEL),
+    )
+    kind = next((kind for payload, kind in markers if payload is not None), EventKind.OTHER)
+    return OperationEvent(kind=kind, **base)
 
 
 class EventDispatcher:
