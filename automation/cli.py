@@ -513,6 +513,25 @@ def doctor(as_json: JsonFlag = False) -> None:
         raise typer.Exit(EXIT_FAILED)
 
 
+@app.command(
+    "pulumi",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def pulumi_passthrough(ctx: typer.Context) -> None:
+    """Run Jockey's Pulumi CLI (no PATH edits, no downloads): jockey pulumi preview --stack dev."""
+    import subprocess
+
+    from automation._errors import JockeyError
+    from automation._toolchain import find_toolchain
+
+    try:
+        toolchain = find_toolchain()
+    except JockeyError as error:
+        _fail(str(error), _exit_code_for(error))
+    done = subprocess.run([str(toolchain.pulumi), *ctx.args], env=toolchain.env(), check=False)
+    raise typer.Exit(done.returncode)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -87,3 +87,13 @@ def test_fast_paths_import_no_engine_modules() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_pulumi_passthrough_runs_the_toolchain_cli() -> None:
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "jockey"), "pulumi", "version"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "v3.259.0"
