@@ -128,6 +128,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_SKIP_UPDATE_CHECK=true
 ENV
 cp "$log" "$dest/build.log"
+rm -f "$dest/pulumi-resource-kubernetes"  # installed into pulumi-home; the copy is not needed
 rm -rf "$work"
 touch "$dest/.complete"
 echo "engine: ready at $dest" >&2
