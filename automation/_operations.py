@@ -132,16 +132,21 @@ def _summary(events: list[engine_events.EngineEvent]) -> ChangeCounts:
 
 def _run_engine(
     stack: auto.Stack, operation: Operation, on_event: Callable[[engine_events.EngineEvent], None]
-) -> None:
+) -> dict[str, Any]:
+    """Run the operation; returns the stack's outputs after it, secrets redacted."""
     common: dict[str, Any] = {"on_event": on_event, "color": "never"}
     if operation is Operation.PREVIEW:
         stack.preview(diff=True, **common)
-    elif operation is Operation.UP:
-        stack.up(show_secrets=False, **common)
-    elif operation is Operation.DESTROY:
+        return {}
+    if operation is Operation.UP:
+        # `up` already reads the outputs back; reading them again would cost a CLI call.
+        result = stack.up(show_secrets=False, **common)
+        return redact_outputs({k: (v.value, v.secret) for k, v in result.outputs.items()})
+    if operation is Operation.DESTROY:
         stack.destroy(show_secrets=False, **common)
-    else:
-        stack.refresh(show_secrets=False, **common)
+        return {}
+    stack.refresh(show_secrets=False, **common)
+    return redact_outputs({k: (v.value, v.secret) for k, v in stack.outputs().items()})
 
 
 def execute(
@@ -191,11 +196,7 @@ def execute(
                 if cancelled():
                     error = "cancelled before the engine started"
                 else:
-                    _run_engine(stack, request.operation, record)
-                    if request.operation is not Operation.PREVIEW:
-                        outputs = redact_outputs(
-                            {k: (v.value, v.secret) for k, v in stack.outputs().items()}
-                        )
+                    outputs = _run_engine(stack, request.operation, record)
             except auto.CommandError as failure:
                 error = _engine_message(failure)
                 if cancelled() or _engine_was_killed(failure):
