@@ -114,3 +114,18 @@ def test_missing_stack_is_a_typed_error(tenant_files: TenantFiles) -> None:
         automation.outputs("nobody", "dev")
     assert caught.value.stack == "nobody-dev"
     assert "jockey list" in caught.value.fix
+
+
+def test_render_writes_manifests_without_touching_the_tenant_stack(
+    tenant_files: TenantFiles, tmp_path: Path
+) -> None:
+    spec_path = tenant_files.write("acme")
+    out = tmp_path / "rendered"
+    done = subprocess.run(
+        [*jockey_cli(), "render", str(spec_path), "--out", str(out)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Deployment" in kinds(out) and "NetworkPolicy" in kinds(out)
+    assert sorted(done.stdout.split()) == sorted(str(path) for path in manifests(out))
+    assert not automation.status("acme", "dev").exists, "the tenant's stack was not created"
+    assert manifests(tenant_files.out / "acme") == [], "the spec's own renderDir is untouched"
