@@ -252,3 +252,44 @@ def test_a_deadline_cancels_and_frees_the_stack(tenant_files: TenantFiles) -> No
     assert _lease_record(tenant_files) is None
     follow_up = automation.up(spec, wait_seconds=0)
     assert follow_up.ok, follow_up.error
+
+
+def _engine_pid(pgid: int) -> int | None:
+    """The `pulumi` CLI process in a worker's process group, if it runs now."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()
+        if int(fields[2]) == pgid and argv[0].endswith(b"/pulumi") and b"up" in argv:
+            return int(proc.name)
+    return None
+
+
+def test_kill_9_of_the_engine_alone_is_repaired_by_the_next_up(
+    tenant_files: TenantFiles,
+) -> None:
+    spec_path = tenant_files.write("acme")
+    victim = _start_up(spec_path)
+    _wait_for(lambda: _lease_record(tenant_files) is not None)
+    record = _lease_record(tenant_files)
+    assert record is not None
+    pgid = int(record["pgid"])  # type: ignore[call-overload]
+    _wait_for(lambda: _engine_pid(pgid) is not None, timeout=120)
+    engine = _engine_pid(pgid)
+    assert engine is not None
+    os.kill(engine, signal.SIGKILL)
+    stdout, _ = victim.communicate(timeout=120)
+    assert victim.returncode == 1
+    assert json.loads(stdout.strip().splitlines()[-1])["ok"] is False
+
+    result = automation.up(load_spec_file(spec_path))
+    assert result.ok, result.error
+    assert result.repaired, "the worker recorded the abnormal stop; the next operation repaired"
+    assert automation.status("acme", "dev").pending_operations == 0
+    again = automation.up(load_spec_file(spec_path))
+    assert again.ok and again.changes.total_changes == 0
