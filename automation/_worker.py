@@ -16,7 +16,6 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -168,20 +167,7 @@ class WorkerHandle:
 
 
 def run_in_worker(
-    request: OperationRequest,
-    on_event: EventCallback | None = None,
-    should_cancel: Callable[[], bool] | None = None,
+    request: OperationRequest, on_event: EventCallback | None = None
 ) -> OperationResult:
     """Run one operation in a fresh worker process and wait for its result."""
-    handle = WorkerHandle(request, on_event)
-    if should_cancel is not None:
-
-        def watch() -> None:
-            while handle._process.is_alive():
-                if should_cancel():
-                    handle.cancel()
-                    return
-                time.sleep(0.1)
-
-        threading.Thread(target=watch, daemon=True).start()
-    return handle.wait(request.deadline)
+    return WorkerHandle(request, on_event).wait(request.deadline)
