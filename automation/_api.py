@@ -12,10 +12,9 @@ from automation._errors import EngineError, JockeyError, StackBusyError
 from automation._events import EventCallback
 from automation._fanout import FanOut
 from automation._lease import read_holder
-from automation._operations import OperationRequest
+from automation._request import OperationRequest
 from automation._results import Operation, OperationResult, StackStatus, redact_outputs
 from automation._settings import load_settings
-from automation._stack import open_stack
 from automation._toolchain import find_toolchain
 from automation._worker import run_in_worker
 from infra.spec import DeploymentSpec
@@ -149,6 +148,8 @@ def outputs(tenant: str, environment: str) -> Mapping[str, Any]:
     Raises:
         StackNotFoundError: the tenant has no stack.
     """
+    from automation._stack import open_stack
+
     name = f"{tenant}-{environment}"
     with _engine_errors(tenant, name):
         stack = open_stack(
@@ -159,6 +160,8 @@ def outputs(tenant: str, environment: str) -> Mapping[str, Any]:
 
 def status(tenant: str, environment: str) -> StackStatus:
     """What the stack holds, how its last operation went, and who holds it now."""
+    from automation._stack import open_stack
+
     settings = load_settings()
     name = f"{tenant}-{environment}"
     holder = read_holder(settings.lease_dir, name)

@@ -8,9 +8,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pulumi.automation import events as engine_events
+if TYPE_CHECKING:
+    from pulumi.automation import events as engine_events
 
 log = logging.getLogger("jockey.events")
 

@@ -8,7 +8,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from automation._errors import JockeyError
 from automation._events import EventCallback
-from automation._operations import OperationRequest
+from automation._request import OperationRequest
 from automation._results import OperationResult
 from automation._worker import WorkerHandle
 

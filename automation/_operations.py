@@ -9,7 +9,6 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -20,6 +19,7 @@ from automation._errors import InvalidSpecError, JockeyError
 from automation._events import EventDispatcher, OperationEvent, to_operation_event
 from automation._lease import hold_lease
 from automation._repair import mark_needs_repair, repair_stack
+from automation._request import OperationRequest
 from automation._results import (
     ChangeCounts,
     Operation,
@@ -31,35 +31,6 @@ from automation._settings import load_settings
 from automation._stack import open_stack
 from automation._toolchain import find_toolchain
 from infra.spec import DeploymentSpec, SpecError, resolve_secret_values
-
-
-@dataclass(frozen=True)
-class OperationRequest:
-    """What a worker runs: picklable, holds no secret values.
-
-    Attributes:
-        operation: preview, up, destroy or refresh.
-        tenant: tenant id.
-        environment: the tenant's environment.
-        spec: the validated spec (None for a destroy by tenant and environment).
-        wait_seconds: how long to wait for a busy stack (0 fails fast).
-        deadline: epoch seconds by which the operation must end, or None.
-        env_overrides: variables the worker sets before it starts (used by `render` to point
-            at a throwaway backend).
-    """
-
-    operation: Operation
-    tenant: str
-    environment: str
-    spec: DeploymentSpec | None
-    wait_seconds: float = 0.0
-    deadline: float | None = None
-    env_overrides: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def stack(self) -> str:
-        """`<tenant>-<environment>`."""
-        return f"{self.tenant}-{self.environment}"
 
 
 def inline_program(spec: DeploymentSpec | None, secret_values: Mapping[str, str]) -> auto.PulumiFn:

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from automation._errors import InvalidSpecError
-from automation._operations import OperationRequest
+from automation._request import OperationRequest
 from automation._results import Operation, OperationResult
 from automation._worker import run_in_worker
 from infra.spec import ClusterSpec, DeploymentSpec

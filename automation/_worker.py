@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import sys
 import threading
 import time
 from multiprocessing.connection import Connection
@@ -21,7 +22,7 @@ from typing import Any
 
 from automation._errors import JockeyError
 from automation._events import EventCallback, EventDispatcher, OperationEvent
-from automation._operations import OperationRequest
+from automation._request import OperationRequest
 from automation._results import OperationResult
 
 GRACE_SECONDS = 20.0
@@ -66,6 +67,14 @@ def _worker_main(
         )
     results.send(outcome)
     results.close()
+    # Everything is delivered: the lease was released when `execute` returned, events are
+    # flushed below. Skip the interpreter's teardown (the gRPC runtime's threads take ~0.5 s
+    # to wind down), which the parent would otherwise wait for.
+    events.close()
+    events.join_thread()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 class WorkerHandle:

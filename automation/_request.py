@@ -1,0 +1,38 @@
+"""What a worker is asked to run: a small picklable request, free of engine imports
+(the parent process never loads the Pulumi SDK just to ask)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from automation._results import Operation
+from infra.spec import DeploymentSpec
+
+
+@dataclass(frozen=True)
+class OperationRequest:
+    """What a worker runs: picklable, holds no secret values.
+
+    Attributes:
+        operation: preview, up, destroy or refresh.
+        tenant: tenant id.
+        environment: the tenant's environment.
+        spec: the validated spec (None for a destroy by tenant and environment).
+        wait_seconds: how long to wait for a busy stack (0 fails fast).
+        deadline: epoch seconds by which the operation must end, or None.
+        env_overrides: variables the worker sets before it starts (used by `render` to point
+            at a throwaway backend).
+    """
+
+    operation: Operation
+    tenant: str
+    environment: str
+    spec: DeploymentSpec | None
+    wait_seconds: float = 0.0
+    deadline: float | None = None
+    env_overrides: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def stack(self) -> str:
+        """`<tenant>-<environment>`."""
+        return f"{self.tenant}-{self.environment}"
