@@ -155,7 +155,7 @@ def outputs(tenant: str, environment: str) -> Mapping[str, Any]:
         stack = open_stack(
             load_settings(), find_toolchain(), name, _no_program, create=False, tenant=tenant
         )
-        return redact_outputs({k: (v.value, v.secret) for k, v in stack.outputs().items()})
+        return redact_outputs(stack.outputs())
 
 
 def status(tenant: str, environment: str) -> StackStatus:

@@ -112,12 +112,12 @@ def _run_engine(
     if operation is Operation.UP:
         # `up` already reads the outputs back; reading them again would cost a CLI call.
         result = stack.up(show_secrets=False, **common)
-        return redact_outputs({k: (v.value, v.secret) for k, v in result.outputs.items()})
+        return redact_outputs(result.outputs)
     if operation is Operation.DESTROY:
         stack.destroy(show_secrets=False, **common)
         return {}
     stack.refresh(show_secrets=False, **common)
-    return redact_outputs({k: (v.value, v.secret) for k, v in stack.outputs().items()})
+    return redact_outputs(stack.outputs())
 
 
 def execute(

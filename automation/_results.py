@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 REDACTED = "[secret]"
 """What a secret value is replaced with in results, reports and JSON output."""
@@ -154,8 +154,14 @@ class StackStatus:
         }
 
 
-def redact_outputs(outputs: Mapping[str, tuple[Any, bool]]) -> dict[str, Any]:
-    """Replace secret output values by `[secret]`; input maps name -> (value, is_secret)."""
+class _OutputValue(Protocol):
+    value: Any
+    secret: bool
+
+
+def redact_outputs(outputs: Mapping[str, _OutputValue]) -> dict[str, Any]:
+    """Stack outputs (the Automation API's `OutputMap`) with secret values as `[secret]`."""
     return {
-        name: REDACTED if secret else value for name, (value, secret) in sorted(outputs.items())
+        name: REDACTED if output.secret else output.value
+        for name, output in sorted(outputs.items())
     }
