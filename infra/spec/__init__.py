@@ -9,6 +9,8 @@ Example:
     'acme-dev'
 """
 
+from infra.spec._confine import SPEC_ROOT_VARIABLE, OutsideRootWarning
+from infra.spec._environ import NEVER_READABLE, SECRET_ENV_ALLOW_VARIABLE, EnvPolicy
 from infra.spec._errors import SpecError, SpecProblem, format_problems
 from infra.spec._load import load_spec_file, spec_from_stack_config, validate_spec
 from infra.spec._models import (
@@ -43,8 +45,14 @@ from infra.spec._quantity import parse_quantity
 from infra.spec._rules import effective_autoscaling, effective_disruption_budget
 from infra.spec._schema import spec_json_schema
 from infra.spec._secrets import SecretOrigin, resolve_secret_values
+from infra.spec._yaml import MAX_DEPTH, MAX_FILE_BYTES
 
 __all__ = [
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "NEVER_READABLE",
+    "SECRET_ENV_ALLOW_VARIABLE",
+    "SPEC_ROOT_VARIABLE",
     "AgentSpec",
     "ApiSpec",
     "Architecture",
@@ -55,12 +63,14 @@ __all__ = [
     "DeploymentSpec",
     "DisruptionBudgetSpec",
     "EfsSpec",
+    "EnvPolicy",
     "Environment",
     "ImageSpec",
     "IngressSpec",
     "KubernetesSpec",
     "LambdaSpec",
     "NetworkPolicySpec",
+    "OutsideRootWarning",
     "Platform",
     "QuotaSpec",
     "ResourcesSpec",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,13 @@ CROSS_FIELD = "jockey_cross_field"
 """The pydantic error type carrying problems found across fields (with full paths)."""
 REDACTED = "<redacted>"
 """Shown instead of a value that may be a secret."""
+VALUE_LIMIT = 120
+"""The most characters of a value a problem shows (a hostile spec may hold huge values)."""
+_TEXT_LIMIT = 400
+"""The most characters of a problem's path, message or fix (paths hold the spec's own keys)."""
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 3
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = VALUE_LIMIT
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,28 @@ class SpecProblem:
     fix: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message} ({self.value!r}) — {self.fix}"
+        path, message, fix = (
+            clip(str(text), _TEXT_LIMIT) for text in (self.path, self.message, self.fix)
+        )
+        return f"{path}: {message} ({shown_value(self.value)}) — {fix}"
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def shown_value(value: Any) -> str:
+    """A value as a problem shows it: its repr, at most `VALUE_LIMIT` characters.
+
+    The repr is built bounded (nested containers and long texts are abbreviated first), so
+    a huge value costs no more to show than a small one.
+    """
+    try:
+        text = _REPR.repr(value)
+    except ValueError:  # an int beyond Python's digit limit
+        text = f"<{type(value).__name__}>"
+    return clip(text, VALUE_LIMIT)
 
 
 class SpecError(Exception):

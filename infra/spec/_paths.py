@@ -4,39 +4,66 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infra.spec._errors import SpecProblem
+from infra.spec._errors import SpecError, SpecProblem
 from infra.spec._models import DeploymentSpec
 
 
-def _absolute(path: Path | None, base_dir: Path) -> Path | None:
-    if path is None:
-        return None
-    expanded = path.expanduser()
-    return expanded if expanded.is_absolute() else (base_dir / expanded).resolve()
+class _Resolver:
+    """Resolves paths against one folder, collecting the ones that cannot be resolved."""
+
+    def __init__(self, base_dir: Path) -> None:
+        self.base_dir = base_dir
+        self.problems: list[SpecProblem] = []
+
+    def __call__(self, field: str, path: Path | None) -> Path | None:
+        if path is None:
+            return None
+        try:
+            return (self.base_dir / path.expanduser()).resolve()
+        except (OSError, RuntimeError, ValueError) as error:
+            # A NUL byte, an unknown ~user, a symlink loop: no file could be meant.
+            reason = str(error).split(":", 1)[0] or type(error).__name__
+            self.problems.append(
+                SpecProblem(field, f"is not a usable path ({reason})", str(path), _PATH_FIX)
+            )
+            return None
+
+
+_PATH_FIX = "write a plain path, relative to the spec file"
 
 
 def resolve_paths(spec: DeploymentSpec, base_dir: Path) -> DeploymentSpec:
-    """The spec with every relative path made absolute against `base_dir`.
+    """The spec with every path made absolute against `base_dir`, symlinks followed.
 
     The paths are `agent.image.build.context`, `agent.secretEnv.*.fromFile`,
     `kubernetes.cluster.kubeconfig` and `kubernetes.cluster.renderDir`.
+
+    Raises:
+        SpecError: a path cannot be resolved (a NUL byte, an unknown `~user`, a symlink loop).
     """
+    absolute = _Resolver(base_dir)
     agent = spec.agent
     image = agent.image
     if image.build is not None:
-        build = image.build.model_copy(update={"context": _absolute(image.build.context, base_dir)})
+        context = absolute("agent.image.build.context", image.build.context)
+        build = image.build.model_copy(update={"context": context})
         image = image.model_copy(update={"build": build})
     secret_env = {
-        name: source.model_copy(update={"from_file": _absolute(source.from_file, base_dir)})
+        name: source.model_copy(
+            update={"from_file": absolute(f"agent.secretEnv.{name}.fromFile", source.from_file)}
+        )
         for name, source in agent.secret_env.items()
     }
     agent = agent.model_copy(update={"image": image, "secret_env": secret_env})
-    cluster = spec.kubernetes.cluster.model_copy(
+    cluster = spec.kubernetes.cluster
+    cluster = cluster.model_copy(
         update={
-            "kubeconfig": _absolute(spec.kubernetes.cluster.kubeconfig, base_dir),
-            "render_dir": _absolute(spec.kubernetes.cluster.render_dir, base_dir),
+            "kubeconfig": absolute("kubernetes.cluster.kubeconfig", cluster.kubeconfig),
+            "render_dir": absolute("kubernetes.cluster.renderDir", cluster.render_dir),
         }
     )
+    if absolute.problems:
+        raise SpecError(absolute.problems)
     kubernetes = spec.kubernetes.model_copy(update={"cluster": cluster})
     return spec.model_copy(update={"agent": agent, "kubernetes": kubernetes})
 
@@ -46,7 +73,12 @@ def path_problems(spec: DeploymentSpec) -> list[SpecProblem]:
     build = spec.agent.image.build
     if build is None:
         return []
-    if not build.context.is_dir():
+    try:
+        is_folder = build.context.is_dir()
+        has_requirements = is_folder and (build.context / build.requirements).is_file()
+    except OSError:  # a name too long for the file system
+        is_folder = has_requirements = False
+    if not is_folder:
         return [
             SpecProblem(
                 "agent.image.build.context",
@@ -55,7 +87,7 @@ def path_problems(spec: DeploymentSpec) -> list[SpecProblem]:
                 "point context at the agent's folder (relative to the spec file)",
             )
         ]
-    if not (build.context / build.requirements).is_file():
+    if not has_requirements:
         return [
             SpecProblem(
                 "agent.image.build.requirements",

@@ -1,15 +1,20 @@
 """Secret env values: which sources each input allows, and reading fromEnv/fromFile values.
 
 Values never appear in a problem: only the variable's name, the source's name or path.
+Reading re-checks what validation checked (the operator's `fromEnv` policy, the file's
+resolved path), since the environment and the file system may have changed in between.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+from pathlib import Path
 
+from infra.spec._environ import EnvPolicy
 from infra.spec._errors import REDACTED, SpecError, SpecProblem
 from infra.spec._models import DeploymentSpec, SecretSource
+from infra.spec._yaml import FileRefusedError, read_text_limited
 
 
 class SecretOrigin(StrEnum):
@@ -63,56 +68,90 @@ def resolve_secret_values(spec: DeploymentSpec, environ: Mapping[str, str]) -> d
     """The values of the spec's `fromEnv` and `fromFile` secrets.
 
     `fromConfig` secrets are left out: the Pulumi program reads them from the stack's
-    secure config. A file's value has its surrounding whitespace removed.
+    secure config. A file's value has its surrounding whitespace removed. A variable the
+    operator's policy refuses (see `JOCKEY_SECRET_ENV_ALLOW`) is not read, and neither is a
+    file whose path no longer resolves to itself (a symlink put in since validation) or
+    that is over 1 MiB.
 
     Args:
         spec: a spec loaded with `load_spec_file` (fromFile paths are absolute).
-        environ: the environment to read `fromEnv` variables from, usually `os.environ`.
+        environ: the environment to read `fromEnv` variables (and the operator's
+            `JOCKEY_SECRET_ENV_ALLOW`) from, usually `os.environ`.
 
     Returns:
         The value of each secret env variable, by name.
 
     Raises:
-        SpecError: a source is missing, unreadable or empty (one problem each, no values).
+        SpecError: a source is refused, missing, unreadable or empty (one problem each, no
+            values).
     """
+    policy = EnvPolicy.from_environ(environ)
     values: dict[str, str] = {}
     problems: list[SpecProblem] = []
     for name, source in sorted(spec.agent.secret_env.items()):
         if source.from_env is not None:
+            where = f"agent.secretEnv.{name}.fromEnv"
+            refusal = policy.refusal(source.from_env)
+            if refusal is not None:
+                message, fix = refusal
+                problems.append(SpecProblem(where, message, source.from_env, fix))
+                continue
             value = environ.get(source.from_env)
             if value:
                 values[name] = value
                 continue
             problems.append(
                 SpecProblem(
-                    f"agent.secretEnv.{name}.fromEnv",
+                    where,
                     "environment variable is not set" if value is None else "is empty",
                     source.from_env,
                     f"export {source.from_env}=<value> before running",
                 )
             )
         elif source.from_file is not None:
-            path = str(source.from_file)
             where = f"agent.secretEnv.{name}.fromFile"
-            try:
-                content = source.from_file.read_text(encoding="utf-8").strip()
-            except (OSError, UnicodeDecodeError) as error:
-                reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-                problems.append(
-                    SpecProblem(
-                        where,
-                        f"cannot be read ({reason})",
-                        path,
-                        "point fromFile at a readable file holding the value",
-                    )
-                )
-                continue
-            if content:
+            content, problem = _read_secret_file(where, source.from_file)
+            if problem is not None:
+                problems.append(problem)
+            elif content:
                 values[name] = content
             else:
                 problems.append(
-                    SpecProblem(where, "file is empty", path, "write the secret value into it")
+                    SpecProblem(
+                        where,
+                        "file is empty",
+                        str(source.from_file),
+                        "write the secret value into it",
+                    )
                 )
     if problems:
         raise SpecError(problems)
     return values
+
+
+def _read_secret_file(where: str, path: Path) -> tuple[str, SpecProblem | None]:
+    """A `fromFile` secret's stripped text, or the problem that stops it being read."""
+    try:
+        moved = path.resolve() != path
+    except (OSError, RuntimeError):
+        moved = True
+    if moved:
+        return "", SpecProblem(
+            where,
+            "no longer resolves to the path validated (or was never resolved)",
+            str(path),
+            "load the spec with load_spec_file, and do not replace its files with symlinks",
+        )
+    try:
+        return read_text_limited(path).strip(), None
+    except (OSError, UnicodeDecodeError, FileRefusedError) as error:
+        if isinstance(error, OSError):
+            reason = error.strerror or type(error).__name__
+        else:
+            reason = "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else str(error)
+        return "", SpecProblem(
+            where,
+            f"cannot be read ({reason})",
+            str(path),
+            "point fromFile at a readable file holding the value",
+        )

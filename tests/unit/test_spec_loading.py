@@ -123,11 +123,14 @@ def test_relative_paths_resolve_against_the_spec_files_folder(
     data["agent"]["secretEnv"]["OPENAI_API_KEY"] = {"fromFile": "secrets/openai"}
     data["kubernetes"]["cluster"] = {"kubeconfig": "../kube/config", "context": "kind-kind"}
     spec_file = _write(tenant_dir / "acme.yaml", data)
+    (tmp_path / "kube").mkdir()
+    kubeconfig = {"clusters": [], "contexts": [{"name": "kind-kind"}], "users": []}
+    _write(tmp_path / "kube" / "config", kubeconfig)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
 
-    spec = load_spec_file(spec_file)
+    spec = load_spec_file(spec_file, root=tmp_path)
 
     assert spec.agent.image.build is not None
     assert spec.agent.image.build.context == tenant_dir / "agent"
@@ -252,7 +255,8 @@ def test_stack_config_needs_the_tenant_section() -> None:
 def _with_secrets(tmp_path: Path, secret_env: dict[str, Any]) -> DeploymentSpec:
     data = _acme()
     data["agent"]["secretEnv"] = secret_env
-    data["agent"]["image"]["build"]["context"] = str(EXAMPLES / "echo-agent")
+    data["agent"]["image"] = {"ref": f"ghcr.io/acme/bot@sha256:{'ab' * 32}"}
+    data["lambda"]["enabled"] = False
     return load_spec_file(_write(tmp_path / "acme.yaml", data))
 
 
