@@ -9,17 +9,20 @@ value lands (`infra.spec._types`); rules across sections live in `infra.spec._ru
 from __future__ import annotations
 
 from enum import StrEnum
+from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, NamedTuple, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from pydantic.alias_generators import to_camel
 
 from infra.spec._errors import cross_field_error, rule_error
+from infra.spec._stack_name import stack_name
 from infra.spec._types import (
     CLOUDWATCH_RETENTION_DAYS,
     AccessPointArn,
     AgentName,
+    CertificateArn,
     Cidr,
     Command,
     ConfigKey,
@@ -27,14 +30,19 @@ from infra.spec._types import (
     CpuQuantity,
     DnsLabel,
     DnsSubdomain,
+    EmailAddress,
     EnvName,
     EnvSourceName,
+    FunctionUrlMethod,
     HeaderName,
     HostName,
     HttpMethod,
     HttpPath,
     ImageReference,
     Int,
+    JwtAudience,
+    JwtIssuer,
+    KmsKeyArn,
     LabelKey,
     LabelValue,
     MemoryQuantity,
@@ -43,8 +51,11 @@ from infra.spec._types import (
     Organization,
     PythonVersion,
     RelativeFile,
+    SecretsManagerArn,
     SecurityGroupId,
     SemanticVersion,
+    SnsTopicArn,
+    SsmParameter,
     SubnetId,
     TenantId,
     at_least_one,
@@ -85,6 +96,28 @@ class Architecture(StrEnum):
     def platform(self) -> str:
         """The container platform of this architecture."""
         return "linux/arm64" if self is Architecture.ARM64 else "linux/amd64"
+
+
+class Endpoint(StrEnum):
+    """How clients reach a Lambda agent."""
+
+    HTTP_API = "httpApi"
+    FUNCTION_URL = "functionUrl"
+
+
+class FunctionUrlAuth(StrEnum):
+    """Who may call a Function URL: signed IAM requests, or anyone."""
+
+    AWS_IAM = "AWS_IAM"
+    NONE = "NONE"
+
+
+class CanaryAlarm(StrEnum):
+    """A metric of the new version that stops its release when it breaches."""
+
+    ERRORS = "errors"
+    THROTTLES = "throttles"
+    P95_DURATION = "p95Duration"
 
 
 class RolloutStrategy(StrEnum):
@@ -139,6 +172,9 @@ class SecretSource(SpecModel):
 
     `fromEnv` and `fromFile` (spec files) are resolved by the CLI or the Automation API;
     `fromConfig` (stack config) names a Pulumi secure config key `jockey:<key>`.
+    `fromSecretsManager` and `fromSsm` (either, Lambda only) are never read by Jockey: the
+    function's role may read exactly that secret or parameter, and the agent gets its
+    reference as `<NAME>_SECRET_ARN` or `<NAME>_SSM_PARAMETER` and reads it at start.
     """
 
     from_env: EnvSourceName | None = Field(
@@ -153,16 +189,51 @@ class SecretSource(SpecModel):
         description="A secure config key of the stack, `jockey:<key>` without the prefix "
         "(stack config).",
     )
+    from_secrets_manager: SecretsManagerArn | None = Field(
+        default=None,
+        description="The complete ARN of a Secrets Manager secret the agent reads at start "
+        "(Lambda only; the agent gets it as <NAME>_SECRET_ARN).",
+    )
+    from_ssm: SsmParameter | None = Field(
+        default=None,
+        description="The name or ARN of an SSM parameter (SecureString) the agent reads at "
+        "start (Lambda only; the agent gets it as <NAME>_SSM_PARAMETER).",
+    )
+    kms_key_arn: KmsKeyArn | None = Field(
+        default=None,
+        description="The customer managed KMS key encrypting that secret or parameter: the "
+        "role may then kms:Decrypt with it (not needed for AWS managed keys).",
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
-        chosen = [v for v in (self.from_env, self.from_file, self.from_config) if v is not None]
+        sources = (
+            self.from_env,
+            self.from_file,
+            self.from_config,
+            self.from_secrets_manager,
+            self.from_ssm,
+        )
+        chosen = [v for v in sources if v is not None]
         if len(chosen) != 1:
             raise rule_error(
                 f"needs exactly one source, has {len(chosen)}",
-                "use one of fromEnv: VAR or fromFile: path (spec files), fromConfig: key (stacks)",
+                "use one of fromEnv: VAR or fromFile: path (spec files), fromConfig: key "
+                "(stacks), fromSecretsManager: ARN or fromSsm: name (Lambda)",
+            )
+        if self.kms_key_arn is not None and self.reference is None:
+            raise rule_error(
+                "names a key, but Jockey reads this source itself",
+                "remove kmsKeyArn, or use it with fromSecretsManager or fromSsm",
+                field="kmsKeyArn",
+                value=self.kms_key_arn,
             )
         return self
+
+    @property
+    def reference(self) -> str | None:
+        """The secret's ARN or parameter the agent reads at run time (None: Jockey reads it)."""
+        return self.from_secrets_manager or self.from_ssm
 
 
 class BuildSpec(SpecModel):
@@ -219,6 +290,11 @@ class AgentSpec(SpecModel):
         default="/health", description="Liveness path; also the adapter's readiness check."
     )
     ready_path: HttpPath = Field(default="/ready", description="Kubernetes readiness path.")
+    async_init: StrictBool = Field(
+        default=False,
+        description="Slow start (Lambda): the adapter lets initialisation run past Lambda's "
+        "10 s init phase, then waits for the readiness check (AWS_LWA_ASYNC_INIT).",
+    )
     env: dict[EnvName, str] = Field(
         default_factory=dict, description="Plain environment variables (string values)."
     )
@@ -273,11 +349,199 @@ class ThrottleSpec(SpecModel):
     )
 
 
+class DomainSpec(SpecModel):
+    """A custom domain for the HTTP API (a regional API Gateway domain name)."""
+
+    name: HostName = Field(description="The domain, such as agent.acme.example.")
+    certificate_arn: CertificateArn = Field(
+        description="An ACM certificate for the domain, in the API's region."
+    )
+
+
+class JwtAuthorizerSpec(SpecModel):
+    """A JWT authorizer on the HTTP API's route (the Authorization header's bearer token)."""
+
+    issuer: JwtIssuer = Field(description="The https URL of the tokens' issuer (iss claim).")
+    audience: Annotated[list[JwtAudience], at_least_one("audience"), unique("audience")] = Field(
+        description="Accepted aud claims (at least one)."
+    )
+
+
 class ApiSpec(SpecModel):
-    """API Gateway HTTP API in front of the function."""
+    """API Gateway HTTP API in front of the function (with `endpoint: httpApi`)."""
 
     cors: CorsSpec | None = Field(default=None, description="CORS; none when unset.")
     throttle: ThrottleSpec = Field(default_factory=ThrottleSpec, description="Throttling.")
+    domain: DomainSpec | None = Field(
+        default=None, description="A custom domain with an ACM certificate."
+    )
+    jwt_authorizer: JwtAuthorizerSpec | None = Field(
+        default=None, description="Require a valid JWT (issuer and audience) on every request."
+    )
+
+
+class FunctionUrlCorsSpec(SpecModel):
+    """CORS of a Function URL (Lambda answers the preflight)."""
+
+    allow_origins: Annotated[
+        list[CorsOrigin], count_between(1, 100, "origins"), unique("origin")
+    ] = Field(description="Origins allowed to call the URL: * or scheme://host[:port] (1-100).")
+    allow_methods: Annotated[
+        list[FunctionUrlMethod], count_between(1, 6, "methods"), unique("method")
+    ] = Field(
+        default_factory=lambda: ["GET", "POST"],
+        description="HTTP methods allowed (1-6; OPTIONS is answered by Lambda).",
+    )
+    allow_headers: Annotated[
+        list[HeaderName], count_between(0, 100, "headers"), unique("header")
+    ] = Field(
+        default_factory=lambda: ["content-type", "authorization"],
+        description="Request headers allowed (at most 100).",
+    )
+    expose_headers: Annotated[
+        list[HeaderName], count_between(0, 100, "headers"), unique("header")
+    ] = Field(default_factory=list, description="Response headers browsers may read.")
+    max_age: Annotated[Int, in_range(0, 86400, " s")] = Field(
+        default=300, description="Seconds browsers cache the preflight (0-86400)."
+    )
+    allow_credentials: StrictBool = Field(
+        default=False, description="Allow cookies and authorization headers cross-origin."
+    )
+
+    @model_validator(mode="after")
+    def _credentials_need_origins(self) -> Self:
+        if self.allow_credentials and "*" in self.allow_origins:
+            raise rule_error(
+                "allows credentials from any origin (*), which browsers refuse",
+                "list the origins explicitly, or set allowCredentials: false",
+                field="allowCredentials",
+                value=True,
+            )
+        return self
+
+
+class FunctionUrlSpec(SpecModel):
+    """A Lambda Function URL on the `live` alias (with `endpoint: functionUrl`)."""
+
+    auth_type: FunctionUrlAuth | None = Field(
+        default=None,
+        description="AWS_IAM (callers sign requests with SigV4) or NONE (public). Unset: "
+        "AWS_IAM in prod, NONE elsewhere; NONE in prod must be written here and is warned "
+        "about on every preview and up.",
+    )
+    cors: FunctionUrlCorsSpec | None = Field(default=None, description="CORS; none when unset.")
+
+
+class AlertsSpec(SpecModel):
+    """CloudWatch alarms on the `live` alias, and where they notify (always on in prod)."""
+
+    email: EmailAddress | None = Field(
+        default=None,
+        description="Subscribe this address to a topic Jockey creates (AWS e-mails a "
+        "confirmation link first).",
+    )
+    topic_arn: SnsTopicArn | None = Field(
+        default=None, description="Notify this existing SNS topic instead of creating one."
+    )
+    errors_per_minute: Annotated[Int, in_range(1, 1_000_000)] = Field(
+        default=5, description="Function errors per minute that count as breaching."
+    )
+    throttles_per_minute: Annotated[Int, in_range(1, 1_000_000)] = Field(
+        default=1, description="Throttled invocations per minute that count as breaching."
+    )
+    p95_duration_ms: Annotated[Int, in_range(1, 900_000, " ms")] | None = Field(
+        default=None,
+        description="p95 duration (ms) that counts as breaching; unset: 80% of lambda.timeout.",
+    )
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> Self:
+        if self.email is not None and self.topic_arn is not None:
+            raise rule_error(
+                "is set together with topicArn",
+                "set email (Jockey creates a topic and subscribes it) or topicArn (your "
+                "topic, with its own subscriptions), not both",
+                field="email",
+                value=self.email,
+            )
+        return self
+
+
+class TrafficShift(NamedTuple):
+    """How CodeDeploy moves traffic to a new version.
+
+    Attributes:
+        kind: `canary` (one step, then all) or `linear` (equal steps).
+        percentage: the share of traffic each step adds (the first step's, for canary).
+        interval_minutes: the wait between steps.
+    """
+
+    kind: Literal["canary", "linear"]
+    percentage: int
+    interval_minutes: int
+
+
+class CanarySpec(SpecModel):
+    """Release each new version through CodeDeploy: weighted alias steps gated by alarms."""
+
+    steps: Annotated[
+        list[Annotated[Int, in_range(1, 100, " %")]], count_between(2, 100, "steps")
+    ] = Field(
+        description="Cumulative traffic % on the new version, ending at 100: one step then "
+        "100 ([10, 100], a canary) or equal steps ([25, 50, 75, 100], linear)."
+    )
+    interval_minutes: Annotated[Int, in_range(1, 2880, " minutes", why="CodeDeploy's 48 hours")] = (
+        Field(description="Minutes between steps (1-2880).")
+    )
+    alarms: Annotated[list[CanaryAlarm], at_least_one("alarm"), unique("alarm")] = Field(
+        description="Metrics of the new version that roll it back when they breach: errors, "
+        "throttles, p95Duration (at least one)."
+    )
+
+    @model_validator(mode="after")
+    def _codedeploy_can_shift(self) -> Self:
+        steps = self.steps
+        if any(later <= earlier for earlier, later in pairwise(steps)):
+            raise rule_error(
+                "do not increase step by step",
+                "list cumulative percentages in increasing order, such as [10, 100]",
+                field="steps",
+                value=steps,
+            )
+        if steps[-1] != 100:
+            raise rule_error(
+                f"end at {steps[-1]}%, so the new version never gets all traffic",
+                f"end the list with 100, such as [{steps[0]}, 100]",
+                field="steps",
+                value=steps,
+            )
+        first = steps[0]
+        linear = list(range(first, 101, first))
+        if len(steps) > 2 and steps != linear:
+            example = linear if linear[-1] == 100 else [25, 50, 75, 100]
+            raise rule_error(
+                "cannot be shifted by CodeDeploy, which moves one step then all traffic, or "
+                "equal steps",
+                f"use [{first}, 100] (canary) or equal steps such as {example} (linear)",
+                field="steps",
+                value=steps,
+            )
+        shifts = len(steps) - 1
+        if shifts * self.interval_minutes > 2880:
+            raise rule_error(
+                f"make the release last {shifts * self.interval_minutes} minutes, beyond "
+                "CodeDeploy's 48 hours (2880 minutes) from first to last shift",
+                f"use at most {2880 // shifts} minutes, or fewer steps",
+                field="intervalMinutes",
+                value=self.interval_minutes,
+            )
+        return self
+
+    @property
+    def traffic_shift(self) -> TrafficShift:
+        """The CodeDeploy traffic routing these steps describe."""
+        kind: Literal["canary", "linear"] = "canary" if len(self.steps) == 2 else "linear"
+        return TrafficShift(kind, self.steps[0], self.interval_minutes)
 
 
 class VpcSpec(SpecModel):
@@ -308,7 +572,8 @@ class LambdaSpec(SpecModel):
         default=1024, description="MB (128-10240)."
     )
     timeout: Annotated[Int, in_range(1, 900, " s")] = Field(
-        default=29, description="Seconds (1-900); at most 29 behind the HTTP API's 30 s limit."
+        default=29,
+        description="Seconds (1-900); at most 29 with endpoint httpApi (its 30 s limit).",
     )
     architecture: Architecture = Field(default=Architecture.ARM64, description="arm64 | x86_64.")
     log_retention_days: Annotated[
@@ -321,7 +586,31 @@ class LambdaSpec(SpecModel):
     keep_images: Annotated[Int, in_range(1, 1000)] = Field(
         default=10, description="ECR lifecycle: images kept (1-1000)."
     )
-    api: ApiSpec = Field(default_factory=ApiSpec, description="The HTTP API.")
+    endpoint: Endpoint = Field(
+        default=Endpoint.HTTP_API,
+        description="httpApi (API Gateway, 29 s, buffered) or functionUrl (a Function URL, "
+        "up to 900 s, streamed responses).",
+    )
+    streaming: StrictBool | None = Field(
+        default=None,
+        description="Stream responses (RESPONSE_STREAM, adapter in response_stream mode); "
+        "functionUrl only. Unset: on with functionUrl.",
+    )
+    api: ApiSpec = Field(default_factory=ApiSpec, description="The HTTP API (httpApi).")
+    function_url: FunctionUrlSpec | None = Field(
+        default=None, description="The Function URL's auth and CORS (functionUrl)."
+    )
+    tracing: StrictBool = Field(default=False, description="AWS X-Ray active tracing.")
+    alerts: AlertsSpec | None = Field(
+        default=None,
+        description="Alarms on errors, throttles and p95 duration, with an SNS topic "
+        "(always on in prod, with these defaults).",
+    )
+    canary: CanarySpec | None = Field(
+        default=None,
+        description="Release new versions in weighted steps through CodeDeploy, rolled back "
+        "by alarms; unset: all traffic moves at once.",
+    )
     vpc: VpcSpec | None = Field(default=None, description="Run inside a VPC.")
     efs: EfsSpec | None = Field(default=None, description="Mount EFS (needs vpc).")
 
@@ -336,6 +625,13 @@ class LambdaSpec(SpecModel):
                 value=None,
             )
         return self
+
+    @property
+    def streams(self) -> bool:
+        """Whether responses stream (`streaming`, or by default with a Function URL)."""
+        if self.streaming is not None:
+            return self.streaming
+        return self.endpoint is Endpoint.FUNCTION_URL
 
 
 # ---------------------------------------------------------------- kubernetes
@@ -516,7 +812,7 @@ class DeploymentSpec(SpecModel):
     @property
     def stack_name(self) -> str:
         """The Pulumi stack of this tenant and environment: `<tenant-id>-<environment>`."""
-        return f"{self.tenant.id}-{self.tenant.environment.value}"
+        return stack_name(self.tenant.id, self.tenant.environment.value)
 
     @property
     def namespace(self) -> str:

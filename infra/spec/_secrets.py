@@ -24,9 +24,10 @@ class SecretOrigin(StrEnum):
     STACK_CONFIG = "a stack's config"
 
 
+# Secrets Manager and SSM references hold no value (the agent reads it in AWS): any origin.
 _ALLOWED = {
-    SecretOrigin.SPEC_FILE: ("fromEnv", "fromFile"),
-    SecretOrigin.STACK_CONFIG: ("fromConfig",),
+    SecretOrigin.SPEC_FILE: ("fromEnv", "fromFile", "fromSecretsManager", "fromSsm"),
+    SecretOrigin.STACK_CONFIG: ("fromConfig", "fromSecretsManager", "fromSsm"),
 }
 _FIXES = {
     SecretOrigin.SPEC_FILE: "use fromEnv: <VARIABLE> or fromFile: <path>; fromConfig is for "
@@ -39,6 +40,10 @@ _FIXES = {
 def _source_kind(source: SecretSource) -> str:
     if source.from_env is not None:
         return "fromEnv"
+    if source.from_secrets_manager is not None:
+        return "fromSecretsManager"
+    if source.from_ssm is not None:
+        return "fromSsm"
     return "fromFile" if source.from_file is not None else "fromConfig"
 
 
@@ -68,7 +73,8 @@ def resolve_secret_values(spec: DeploymentSpec, environ: Mapping[str, str]) -> d
     """The values of the spec's `fromEnv` and `fromFile` secrets.
 
     `fromConfig` secrets are left out: the Pulumi program reads them from the stack's
-    secure config. A file's value has its surrounding whitespace removed. A variable the
+    secure config; so are `fromSecretsManager` and `fromSsm` (the agent reads them in AWS).
+    A file's value has its surrounding whitespace removed. A variable the
     operator's policy refuses (see `JOCKEY_SECRET_ENV_ALLOW`) is not read, and neither is a
     file whose path no longer resolves to itself (a symlink put in since validation) or
     that is over 1 MiB.

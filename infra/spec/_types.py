@@ -46,6 +46,19 @@ _ACCESS_POINT = re.compile(
     r"access-point/fsap-[0-9a-f]{8,40}"
 )
 _MOUNT_PATH = re.compile(r"/mnt/[A-Za-z0-9_.-]+")
+_ARN = re.compile(r"arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)", re.DOTALL)
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d")
+_ACCOUNT = re.compile(r"\d{12}")
+_SECRET_RESOURCE = re.compile(r"secret:[A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6}")
+_SSM_NAME = re.compile(r"(?:/[A-Za-z0-9_.-]+)+|[A-Za-z0-9_.-]+")
+_KMS_KEY_RESOURCE = re.compile(
+    r"key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
+)
+_CERTIFICATE_RESOURCE = re.compile(
+    r"certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+_TOPIC_RESOURCE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 
 TENANT_ID_MAX_LENGTH = 40
 """Leaves room for `-<environment>` and the suffixes of derived resource names."""
@@ -82,10 +95,18 @@ CLOUDWATCH_RETENTION_DAYS = (
     2922, 3288, 3653,
 )  # fmt: skip
 HTTP_METHODS = ("*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+FUNCTION_URL_METHODS = ("*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
+"""Methods a Function URL's CORS lists (Lambda answers OPTIONS preflights itself)."""
 MIN_CPU = Decimal("0.001")
 """1m: Kubernetes rounds anything smaller up to it."""
 MIN_MEMORY = Decimal(6 * 2**20)
 """6Mi: the smallest memory limit container runtimes accept."""
+AWS_PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+"""The AWS partitions Jockey deploys to (an ARN names one; resources never cross them)."""
+SSM_NAME_MAX_LENGTH = 1011
+"""SSM's limit on a parameter name (AWS counts it with the ARN's prefix; checked on the name)."""
+SSM_NAME_MAX_LEVELS = 15
+"""SSM's limit on a parameter hierarchy's depth."""
 
 # ---------------------------------------------------------------- names
 
@@ -376,6 +397,28 @@ def http_method(value: str) -> str:
     return value
 
 
+def function_url_method(value: str) -> str:
+    """An HTTP method a Function URL's CORS accepts."""
+    if value not in FUNCTION_URL_METHODS:
+        raise rule_error(
+            "not a Function URL CORS method",
+            f"use one of {', '.join(FUNCTION_URL_METHODS)} (Lambda answers OPTIONS preflights "
+            "itself)",
+        )
+    return value
+
+
+def jwt_audience(value: str) -> str:
+    """One accepted `aud` claim of a JWT (a client id or an API identifier)."""
+    if not value or any(ch.isspace() for ch in value):
+        raise rule_error(
+            "not a JWT audience",
+            "use the aud value the issuer puts in its tokens, such as a client id or "
+            "https://api.acme.example",
+        )
+    return value
+
+
 def header_name(value: str) -> str:
     """An HTTP header name, or `*`."""
     if not _HEADER.fullmatch(value):
@@ -418,6 +461,145 @@ access_point_arn = _matching(
     "an EFS access point ARN",
     "use arn:aws:elasticfilesystem:<region>:<account>:access-point/fsap-<id>",
 )
+
+
+def _arn_checker(
+    service: str, resource: re.Pattern[str], what: str, example: str
+) -> Callable[[str], str]:
+    """A validator of one kind of ARN: a known partition, then the service, the region and
+    account, and the resource's own shape, each with its own message."""
+
+    def check(value: str) -> str:
+        parts = _ARN.fullmatch(value)
+        fix = f"use the complete ARN, such as {example}"
+        if parts is None:
+            raise rule_error(f"not {what}", fix)
+        partition, kind, region, account, rest = parts.groups()
+        if partition not in AWS_PARTITIONS:
+            raise rule_error(
+                f"names the partition {partition!r}, not one of {', '.join(AWS_PARTITIONS)}",
+                fix,
+            )
+        if kind != service:
+            raise rule_error(f"is an ARN of {kind or 'no service'}, not {what}", fix)
+        if not _REGION.fullmatch(region) or not _ACCOUNT.fullmatch(account):
+            raise rule_error(f"not {what}: the region or the 12-digit account is wrong", fix)
+        if not resource.fullmatch(rest):
+            raise rule_error(f"not {what}", fix)
+        return value
+
+    return check
+
+
+def arn_partition(arn: str) -> str:
+    """The partition an ARN names (`aws`, `aws-cn`, `aws-us-gov`)."""
+    return arn.split(":", 2)[1]
+
+
+def arn_region(arn: str) -> str:
+    """The region an ARN names."""
+    return arn.split(":", 4)[3]
+
+
+def ecr_location(reference: str) -> tuple[str, str] | None:
+    """The partition and region of an Amazon ECR image (a function runs in both), else None."""
+    if not _ECR.fullmatch(reference):
+        return None
+    host = reference.split("/", 1)[0]
+    region = host.split(".")[3]
+    if host.endswith(".amazonaws.com.cn"):
+        return "aws-cn", region
+    return ("aws-us-gov" if region.startswith("us-gov-") else "aws"), region
+
+
+secrets_manager_arn = _arn_checker(
+    "secretsmanager",
+    _SECRET_RESOURCE,
+    "a Secrets Manager secret ARN",
+    "arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/openai-AbCdEf (it ends in "
+    "'-' and the 6 characters Secrets Manager adds; `aws secretsmanager describe-secret` "
+    "prints it)",
+)
+kms_key_arn = _arn_checker(
+    "kms",
+    _KMS_KEY_RESOURCE,
+    "a KMS key ARN",
+    "arn:aws:kms:eu-west-1:123456789012:key/<key id> (a key, not an alias: IAM grants "
+    "kms:Decrypt on keys)",
+)
+certificate_arn = _arn_checker(
+    "acm",
+    _CERTIFICATE_RESOURCE,
+    "an ACM certificate ARN",
+    "arn:aws:acm:eu-west-1:123456789012:certificate/<id>, in the API's region",
+)
+sns_topic_arn = _arn_checker(
+    "sns",
+    _TOPIC_RESOURCE,
+    "an SNS topic ARN",
+    "arn:aws:sns:eu-west-1:123456789012:acme-alerts (a standard topic)",
+)
+_ssm_arn = _arn_checker(
+    "ssm",
+    re.compile(r"parameter/.+", re.DOTALL),
+    "an SSM parameter ARN",
+    "arn:aws:ssm:eu-west-1:123456789012:parameter/acme/openai-key, or the name /acme/openai-key",
+)
+
+
+def ssm_parameter_name(parameter: str) -> str:
+    """The name of an SSM parameter given by name or ARN (`/acme/key` or `acme-key`)."""
+    if not parameter.startswith("arn:"):
+        return parameter
+    name = parameter.split(":parameter/", 1)[1]
+    return f"/{name}" if "/" in name else name
+
+
+def ssm_parameter(value: str) -> str:
+    """An SSM parameter: its name (`/acme/key` or `acme-key`) or its ARN."""
+    if value.startswith("arn:"):
+        _ssm_arn(value)
+    name = ssm_parameter_name(value)
+    if len(name) > SSM_NAME_MAX_LENGTH or not _SSM_NAME.fullmatch(name):
+        raise rule_error(
+            "not an SSM parameter name",
+            "use a name such as /acme/openai-key (a hierarchy starts with '/'; letters, "
+            "digits, '.', '-', '_'), or the parameter's ARN",
+        )
+    if name.count("/") > SSM_NAME_MAX_LEVELS:
+        raise rule_error(
+            f"has more than {SSM_NAME_MAX_LEVELS} levels", "use a shallower parameter hierarchy"
+        )
+    return value
+
+
+def email_address(value: str) -> str:
+    """An e-mail address (an SNS e-mail subscription's endpoint)."""
+    if len(value) > 254 or not _EMAIL.fullmatch(value):
+        raise rule_error("not an e-mail address", "use an address such as oncall@acme.example")
+    return value
+
+
+def jwt_issuer(value: str) -> str:
+    """A JWT issuer: the https URL its tokens' `iss` claim names."""
+    try:
+        parts = urlsplit(value)
+        valid = (
+            parts.scheme == "https"
+            and bool(parts.hostname)
+            and not (parts.query or parts.fragment or parts.username)
+        )
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        valid = False
+    if not valid:
+        raise rule_error(
+            "not a JWT issuer URL",
+            "use the https URL its tokens' iss claim names, such as "
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123 or "
+            "https://acme.eu.auth0.com/",
+        )
+    return value
 
 
 def mount_path(value: str) -> str:
@@ -561,12 +743,21 @@ ConfigKey = Annotated[str, AfterValidator(config_key)]
 HttpPath = Annotated[str, AfterValidator(http_path)]
 CorsOrigin = Annotated[str, AfterValidator(cors_origin)]
 HttpMethod = Annotated[str, AfterValidator(http_method)]
+FunctionUrlMethod = Annotated[str, AfterValidator(function_url_method)]
+JwtAudience = Annotated[str, AfterValidator(jwt_audience)]
 HeaderName = Annotated[str, AfterValidator(header_name)]
 Cidr = Annotated[str, AfterValidator(cidr)]
 SubnetId = Annotated[str, AfterValidator(subnet_id)]
 SecurityGroupId = Annotated[str, AfterValidator(security_group_id)]
 AccessPointArn = Annotated[str, AfterValidator(access_point_arn)]
 MountPath = Annotated[str, AfterValidator(mount_path)]
+SecretsManagerArn = Annotated[str, AfterValidator(secrets_manager_arn)]
+SsmParameter = Annotated[str, AfterValidator(ssm_parameter)]
+KmsKeyArn = Annotated[str, AfterValidator(kms_key_arn)]
+CertificateArn = Annotated[str, AfterValidator(certificate_arn)]
+SnsTopicArn = Annotated[str, AfterValidator(sns_topic_arn)]
+EmailAddress = Annotated[str, AfterValidator(email_address)]
+JwtIssuer = Annotated[str, AfterValidator(jwt_issuer)]
 PythonVersion = Annotated[str, BeforeValidator(_quoted_version), AfterValidator(python_version)]
 RelativeFile = Annotated[str, AfterValidator(relative_file)]
 Command = Annotated[list[str], AfterValidator(command)]

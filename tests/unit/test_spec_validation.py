@@ -16,12 +16,19 @@ import pytest
 import yaml
 
 from infra.spec import (
+    AlertsSpec,
     DeploymentSpec,
+    FunctionUrlAuth,
     SecretOrigin,
     SpecError,
     SpecProblem,
+    TrafficShift,
+    effective_alerts,
     effective_disruption_budget,
+    effective_function_url_auth,
     load_spec_file,
+    resolve_secret_values,
+    secret_references,
     validate_spec,
 )
 from infra.spec._errors import shown_value
@@ -872,3 +879,429 @@ def test_any_registry_works_for_kubernetes_only(ref: str) -> None:
     spec = _validate(_changed(BASES["dev"], {"lambda.enabled": False, "agent.image": {"ref": ref}}))
 
     assert spec.agent.image.ref == ref
+
+
+# ---------------------------------------------------------------- AI-agent Lambda fields
+
+SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/openai-AbCdEf"
+PARAMETER_ARN = "arn:aws:ssm:eu-west-1:123456789012:parameter/acme/openai-key"
+KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+CERTIFICATE_ARN = (
+    "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+)
+TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:acme-alerts"
+URL = {"lambda.endpoint": "functionUrl", "lambda.api": DELETE}
+CANARY = {"steps": [10, 100], "intervalMinutes": 10, "alarms": ["errors"]}
+BASES["lambda"] = _changed(BASES["dev"], {"kubernetes.enabled": False})
+
+
+def _secret(source: dict[str, Any]) -> dict[str, Any]:
+    return {"agent.secretEnv": {"OPENAI_API_KEY": source}}
+
+
+LAMBDA_CASES = [
+    # endpoint
+    Case(
+        "endpoint-kind", {"lambda.endpoint": "grpc"}, "lambda.endpoint", "not an allowed", "httpApi"
+    ),
+    Case(
+        "streaming-with-http-api",
+        {"lambda.streaming": True},
+        "lambda.streaming",
+        "buffers the whole response",
+        "endpoint: functionUrl",
+    ),
+    Case(
+        "function-url-with-http-api",
+        {"lambda.functionUrl": {"authType": "AWS_IAM"}},
+        "lambda.functionUrl",
+        "endpoint is httpApi",
+        "set endpoint: functionUrl",
+    ),
+    Case(
+        "timeout-http-api-names-function-url",
+        {"lambda.timeout": 120},
+        "lambda.timeout",
+        "30 s integration timeout",
+        "endpoint: functionUrl (up to 900 s)",
+    ),
+    Case(
+        "jwt-on-function-url",
+        {
+            **URL,
+            "lambda.api": {
+                "jwtAuthorizer": {"issuer": "https://id.acme.example", "audience": ["agent"]}
+            },
+        },
+        "lambda.api.jwtAuthorizer",
+        "cannot use a JWT authorizer",
+        "endpoint: httpApi",
+    ),
+    Case(
+        "domain-on-function-url",
+        {
+            **URL,
+            "lambda.api": {
+                "domain": {"name": "agent.acme.example", "certificateArn": CERTIFICATE_ARN}
+            },
+        },
+        "lambda.api.domain",
+        "no custom domain",
+        "CloudFront",
+    ),
+    Case(
+        "api-cors-on-function-url",
+        {**URL, "lambda.api": {"cors": {"allowOrigins": ["https://app.acme.example"]}}},
+        "lambda.api.cors",
+        "endpoint is functionUrl",
+        "lambda.functionUrl.cors",
+    ),
+    Case(
+        "api-throttle-on-function-url",
+        {**URL, "lambda.api": {"throttle": {"burstLimit": 10, "rateLimit": 5}}},
+        "lambda.api.throttle",
+        "no stage throttling",
+        "reservedConcurrency",
+    ),
+    Case(
+        "function-url-auth",
+        {**URL, "lambda.functionUrl": {"authType": "JWT"}},
+        "lambda.functionUrl.authType",
+        "not an allowed value",
+        "AWS_IAM",
+    ),
+    Case(
+        "function-url-cors-options",
+        {
+            **URL,
+            "lambda.functionUrl": {"cors": {"allowOrigins": ["*"], "allowMethods": ["OPTIONS"]}},
+        },
+        "lambda.functionUrl.cors.allowMethods[0]",
+        "not a Function URL CORS method",
+        "answers OPTIONS",
+    ),
+    Case(
+        "function-url-credentials-any-origin",
+        {**URL, "lambda.functionUrl": {"cors": {"allowOrigins": ["*"], "allowCredentials": True}}},
+        "lambda.functionUrl.cors.allowCredentials",
+        "browsers refuse",
+        "list the origins",
+    ),
+    # agent
+    Case(
+        "async-init-switch", {"agent.asyncInit": "yes"}, "agent.asyncInit", "true or false", "true"
+    ),
+    Case("tracing-switch", {"lambda.tracing": 1}, "lambda.tracing", "true or false", "true"),
+    # canary
+    Case(
+        "canary-without-alarms",
+        {"lambda.canary": {"steps": [10, 100], "intervalMinutes": 10}},
+        "lambda.canary.alarms",
+        "required field is missing",
+        "roll it back",
+    ),
+    Case(
+        "canary-empty-alarms",
+        {"lambda.canary": {**CANARY, "alarms": []}},
+        "lambda.canary.alarms",
+        "lists no alarm",
+        "at least one alarm",
+    ),
+    Case(
+        "canary-alarm-kind",
+        {"lambda.canary": {**CANARY, "alarms": ["latency"]}},
+        "lambda.canary.alarms[0]",
+        "not an allowed value",
+        "p95Duration",
+    ),
+    Case(
+        "canary-weights-not-ending-at-100",
+        {"lambda.canary": {**CANARY, "steps": [10, 50]}},
+        "lambda.canary.steps",
+        "end at 50%",
+        "end the list with 100",
+    ),
+    Case(
+        "canary-weights-not-increasing",
+        {"lambda.canary": {**CANARY, "steps": [50, 10, 100]}},
+        "lambda.canary.steps",
+        "do not increase",
+        "increasing order",
+    ),
+    Case(
+        "canary-single-step",
+        {"lambda.canary": {**CANARY, "steps": [100]}},
+        "lambda.canary.steps",
+        "has 1 steps, needs 2-100",
+        "2 to 100",
+    ),
+    Case(
+        "canary-weight-range",
+        {"lambda.canary": {**CANARY, "steps": [0, 100]}},
+        "lambda.canary.steps[0]",
+        "out of range 1-100 %",
+        "1 to 100",
+    ),
+    Case(
+        "canary-steps-codedeploy-cannot-shift",
+        {"lambda.canary": {**CANARY, "steps": [10, 50, 100]}},
+        "lambda.canary.steps",
+        "cannot be shifted by CodeDeploy",
+        "[10, 100] (canary)",
+    ),
+    Case(
+        "canary-longer-than-48-hours",
+        {"lambda.canary": {**CANARY, "steps": [25, 50, 75, 100], "intervalMinutes": 1000}},
+        "lambda.canary.intervalMinutes",
+        "3000 minutes",
+        "at most 960 minutes",
+    ),
+    # secrets from Secrets Manager and SSM
+    Case(
+        "secret-arn-malformed",
+        _secret(
+            {"fromSecretsManager": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme"}
+        ),
+        "agent.secretEnv.OPENAI_API_KEY.fromSecretsManager",
+        "not a Secrets Manager secret ARN",
+        "6 characters",
+        base="lambda",
+    ),
+    Case(
+        "secret-arn-unknown-partition",
+        _secret({"fromSecretsManager": SECRET_ARN.replace("arn:aws:", "arn:aws-mars:")}),
+        "agent.secretEnv.OPENAI_API_KEY.fromSecretsManager",
+        "partition 'aws-mars'",
+        "complete ARN",
+        base="lambda",
+    ),
+    Case(
+        "secret-arn-of-another-service",
+        _secret({"fromSecretsManager": PARAMETER_ARN}),
+        "agent.secretEnv.OPENAI_API_KEY.fromSecretsManager",
+        "ARN of ssm",
+        "secretsmanager",
+        base="lambda",
+    ),
+    Case(
+        "secret-arn-from-another-partition",
+        {
+            **_secret({"fromSecretsManager": SECRET_ARN.replace("arn:aws:", "arn:aws-cn:")}),
+            "agent.image": {"ref": f"{ECR}@{DIGEST}"},
+        },
+        "agent.secretEnv.OPENAI_API_KEY.fromSecretsManager",
+        "aws-cn partition, but agent.image.ref is in aws",
+        "ARN in the aws partition",
+        base="lambda",
+    ),
+    Case(
+        "ssm-name",
+        _secret({"fromSsm": "acme/openai-key"}),
+        "agent.secretEnv.OPENAI_API_KEY.fromSsm",
+        "not an SSM parameter name",
+        "starts with '/'",
+        base="lambda",
+    ),
+    Case(
+        "kms-alias-not-key",
+        _secret(
+            {"fromSsm": "/acme/k", "kmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:alias/acme"}
+        ),
+        "agent.secretEnv.OPENAI_API_KEY.kmsKeyArn",
+        "not a KMS key ARN",
+        "not an alias",
+        base="lambda",
+    ),
+    Case(
+        "kms-key-without-reference",
+        _secret({"fromEnv": "ACME_OPENAI_API_KEY", "kmsKeyArn": KEY_ARN}),
+        "agent.secretEnv.OPENAI_API_KEY.kmsKeyArn",
+        "Jockey reads this source itself",
+        "fromSecretsManager or fromSsm",
+        base="lambda",
+    ),
+    Case(
+        "secret-with-two-sources",
+        _secret({"fromEnv": "ACME_OPENAI_API_KEY", "fromSecretsManager": SECRET_ARN}),
+        "agent.secretEnv.OPENAI_API_KEY",
+        "exactly one source, has 2",
+        "fromSecretsManager: ARN",
+        base="lambda",
+    ),
+    Case(
+        "secret-reference-on-kubernetes",
+        _secret({"fromSecretsManager": SECRET_ARN}),
+        "agent.secretEnv.OPENAI_API_KEY.fromSecretsManager",
+        "cannot reach the Kubernetes target",
+        "kubernetes.enabled: false",
+    ),
+    Case(
+        "ssm-reference-on-kubernetes",
+        _secret({"fromSsm": "/acme/openai-key"}),
+        "agent.secretEnv.OPENAI_API_KEY.fromSsm",
+        "needs an operator",
+        "fromEnv or fromFile",
+    ),
+    Case(
+        "secret-reference-variable-taken",
+        {**_secret({"fromSsm": "/acme/k"}), "agent.env": {"OPENAI_API_KEY_SSM_PARAMETER": "x"}},
+        "agent.secretEnv.OPENAI_API_KEY",
+        "OPENAI_API_KEY_SSM_PARAMETER is also set in env",
+        "rename the secret",
+        base="lambda",
+    ),
+    # alerts
+    Case(
+        "alerts-email-and-topic",
+        {"lambda.alerts": {"email": "oncall@acme.example", "topicArn": TOPIC_ARN}},
+        "lambda.alerts.email",
+        "together with topicArn",
+        "not both",
+    ),
+    Case(
+        "alerts-email",
+        {"lambda.alerts": {"email": "oncall"}},
+        "lambda.alerts.email",
+        "not an e-mail address",
+        "oncall@acme.example",
+    ),
+    Case(
+        "alerts-topic-arn",
+        {"lambda.alerts": {"topicArn": "arn:aws:sqs:eu-west-1:123456789012:q"}},
+        "lambda.alerts.topicArn",
+        "ARN of sqs",
+        "standard topic",
+    ),
+    Case(
+        "alerts-p95-above-timeout",
+        {"lambda.alerts": {"p95DurationMs": 40000}},
+        "lambda.alerts.p95DurationMs",
+        "above lambda.timeout (29000 ms)",
+        "at most 29000 ms",
+    ),
+    # custom domain and JWT authorizer
+    Case(
+        "certificate-arn",
+        {
+            "lambda.api.domain": {
+                "name": "agent.acme.example",
+                "certificateArn": "arn:aws:acm:eu-west-1:123456789012:cert/1",
+            }
+        },
+        "lambda.api.domain.certificateArn",
+        "not an ACM certificate ARN",
+        "certificate/<id>",
+    ),
+    Case(
+        "certificate-in-another-region",
+        {
+            "agent.image": {"ref": f"{ECR}@{DIGEST}"},
+            "lambda.api.domain": {
+                "name": "agent.acme.example",
+                "certificateArn": CERTIFICATE_ARN.replace("eu-west-1", "us-east-1"),
+            },
+        },
+        "lambda.api.domain.certificateArn",
+        "is in us-east-1, but the function and its HTTP API run in eu-west-1",
+        "in ACM in eu-west-1",
+    ),
+    Case(
+        "jwt-issuer-not-https",
+        {"lambda.api.jwtAuthorizer": {"issuer": "http://id.acme.example", "audience": ["agent"]}},
+        "lambda.api.jwtAuthorizer.issuer",
+        "not a JWT issuer URL",
+        "https URL",
+    ),
+    Case(
+        "jwt-without-audience",
+        {"lambda.api.jwtAuthorizer": {"issuer": "https://id.acme.example", "audience": []}},
+        "lambda.api.jwtAuthorizer.audience",
+        "lists no audience",
+        "at least one audience",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", LAMBDA_CASES, ids=[case.id for case in LAMBDA_CASES])
+def test_each_broken_lambda_rule_reports_exactly_its_problem(case: Case) -> None:
+    problems = _problems(_changed(BASES[case.base], case.changes))
+
+    assert [problem.path for problem in problems] == [case.path], problems
+    problem = problems[0]
+    assert case.message in problem.message
+    assert case.fix in problem.fix
+
+
+def test_lambda_case_ids_are_unique_and_their_base_is_valid() -> None:
+    _validate(BASES["lambda"])
+    assert len({case.id for case in LAMBDA_CASES}) == len(LAMBDA_CASES)
+    assert not {case.id for case in LAMBDA_CASES} & {case.id for case in CASES}
+
+
+LAMBDA_ACCEPTED = [
+    {**URL, "lambda.timeout": 900},
+    {**URL, "lambda.streaming": False},
+    {**URL, "lambda.functionUrl": {"authType": "NONE", "cors": {"allowOrigins": ["*"]}}},
+    {"lambda.canary": {**CANARY, "steps": [25, 50, 75, 100], "intervalMinutes": 960}},
+    {"lambda.canary": {**CANARY, "steps": list(range(10, 101, 10)), "intervalMinutes": 1}},
+    {"lambda.canary": {**CANARY, "steps": [1, 100], "intervalMinutes": 2880}},
+    {"lambda.alerts": {"topicArn": TOPIC_ARN, "p95DurationMs": 29000}},
+    {"lambda.tracing": True, "agent.asyncInit": True},
+    {
+        "lambda.api.domain": {"name": "agent.acme.example", "certificateArn": CERTIFICATE_ARN},
+        "lambda.api.jwtAuthorizer": {"issuer": "https://id.acme.example/", "audience": ["a", "b"]},
+    },
+    {"kubernetes.enabled": False, **_secret({"fromSsm": PARAMETER_ARN, "kmsKeyArn": KEY_ARN})},
+    {
+        "kubernetes.enabled": False,
+        "agent.image": {"ref": f"{ECR}@{DIGEST}"},
+        **_secret({"fromSecretsManager": SECRET_ARN, "kmsKeyArn": KEY_ARN}),
+    },
+]
+
+
+@pytest.mark.parametrize("changes", LAMBDA_ACCEPTED, ids=[str(c) for c in LAMBDA_ACCEPTED])
+def test_valid_lambda_settings_are_accepted(changes: dict[str, Any]) -> None:
+    _validate(_changed(BASES["dev"], changes))
+
+
+def test_secret_references_are_allowed_in_stack_config_and_read_no_value() -> None:
+    data = _changed(
+        BASES["lambda"],
+        {"agent.secretEnv": {"A": {"fromSecretsManager": SECRET_ARN}, "B": {"fromSsm": "/a/b"}}},
+    )
+    spec = validate_spec(data, base_dir=EXAMPLES, origin=SecretOrigin.STACK_CONFIG)
+
+    assert resolve_secret_values(spec, {}) == {}, "nothing is read: the agent reads them in AWS"
+    assert secret_references(spec) == {"A_SECRET_ARN": SECRET_ARN, "B_SSM_PARAMETER": "/a/b"}
+
+
+def test_function_url_auth_defaults_to_iam_in_prod_only() -> None:
+    prod = _validate(_changed(BASES["prod"], {**URL, "kubernetes.enabled": False}))
+    dev = _validate(_changed(BASES["dev"], URL))
+    opened = _validate(
+        _changed(
+            BASES["prod"],
+            {**URL, "kubernetes.enabled": False, "lambda.functionUrl": {"authType": "NONE"}},
+        )
+    )
+
+    assert effective_function_url_auth(prod) is FunctionUrlAuth.AWS_IAM
+    assert effective_function_url_auth(dev) is FunctionUrlAuth.NONE
+    assert effective_function_url_auth(opened) is FunctionUrlAuth.NONE, "explicitly opened"
+    assert prod.lambda_.streams and not _validate(BASES["dev"]).lambda_.streams
+
+
+def test_prod_gets_alerts_by_default_and_dev_only_when_asked() -> None:
+    assert effective_alerts(_validate(BASES["prod"])) == AlertsSpec()
+    assert effective_alerts(_validate(BASES["dev"])) is None
+
+
+def test_canary_steps_map_to_codedeploy_traffic_shifts() -> None:
+    canary = _validate(_changed(BASES["dev"], {"lambda.canary": CANARY})).lambda_.canary
+    linear = _validate(
+        _changed(BASES["dev"], {"lambda.canary": {**CANARY, "steps": [25, 50, 75, 100]}})
+    ).lambda_.canary
+
+    assert canary is not None and canary.traffic_shift == TrafficShift("canary", 10, 10)
+    assert linear is not None and linear.traffic_shift == TrafficShift("linear", 25, 10)
