@@ -9,8 +9,10 @@ Example:
     >>> result.ok, result.changes.create, result.outputs   # doctest: +SKIP
 """
 
-# Names resolve lazily (PEP 562) so that `jockey --help` and `jockey validate` never import
-# the Pulumi engine modules.
+# Names resolve lazily (PEP 562): `import automation` (and so `jockey --help`) loads neither
+# pydantic, yaml nor the spec models until a name is used. The parent process never loads the
+# Pulumi SDK at all (operations run in worker processes). `_EXPORTS` is the one list of public
+# names; the TYPE_CHECKING imports below mirror it for type checkers (a test keeps them in step).
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +31,6 @@ _EXPORTS = {
     "OperationEvent": "automation._events",
     "OperationResult": "automation._results",
     "PropertyChange": "automation._report",
-    "ResourceChange": "automation._results",
     "ResourceDiff": "automation._report",
     "StackBusyError": "automation._errors",
     "StackNotFoundError": "automation._errors",
@@ -56,47 +57,113 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from automation._api import (
-        DEFAULT_WAIT_SECONDS,
-        StackSummary,
-        destroy,
-        list_stacks,
-        outputs,
-        preview,
-        refresh,
-        run_many,
-        status,
-        up,
+        DEFAULT_WAIT_SECONDS as DEFAULT_WAIT_SECONDS,
+    )
+    from automation._api import (
+        StackSummary as StackSummary,
+    )
+    from automation._api import (
+        destroy as destroy,
+    )
+    from automation._api import (
+        list_stacks as list_stacks,
+    )
+    from automation._api import (
+        outputs as outputs,
+    )
+    from automation._api import (
+        preview as preview,
+    )
+    from automation._api import (
+        refresh as refresh,
+    )
+    from automation._api import (
+        run_many as run_many,
+    )
+    from automation._api import (
+        status as status,
+    )
+    from automation._api import (
+        up as up,
     )
     from automation._errors import (
-        ConfigurationError,
-        EngineError,
-        InvalidSpecError,
-        JockeyError,
-        StackBusyError,
-        StackNotFoundError,
-        ToolchainMissingError,
+        ConfigurationError as ConfigurationError,
     )
-    from automation._events import EventCallback, EventKind, OperationEvent
-    from automation._fanout import FanOut
-    from automation._render import render
+    from automation._errors import (
+        EngineError as EngineError,
+    )
+    from automation._errors import (
+        InvalidSpecError as InvalidSpecError,
+    )
+    from automation._errors import (
+        JockeyError as JockeyError,
+    )
+    from automation._errors import (
+        StackBusyError as StackBusyError,
+    )
+    from automation._errors import (
+        StackNotFoundError as StackNotFoundError,
+    )
+    from automation._errors import (
+        ToolchainMissingError as ToolchainMissingError,
+    )
+    from automation._events import (
+        EventCallback as EventCallback,
+    )
+    from automation._events import (
+        EventKind as EventKind,
+    )
+    from automation._events import (
+        OperationEvent as OperationEvent,
+    )
+    from automation._fanout import (
+        FanOut as FanOut,
+    )
+    from automation._render import (
+        render as render,
+    )
     from automation._report import (
-        ChangeKind,
-        PropertyChange,
-        ResourceDiff,
-        TenantPreview,
-        change_set_json,
-        read_event_log,
-        render_markdown,
-        tenant_preview_from_events,
+        ChangeKind as ChangeKind,
+    )
+    from automation._report import (
+        PropertyChange as PropertyChange,
+    )
+    from automation._report import (
+        ResourceDiff as ResourceDiff,
+    )
+    from automation._report import (
+        TenantPreview as TenantPreview,
+    )
+    from automation._report import (
+        change_set_json as change_set_json,
+    )
+    from automation._report import (
+        read_event_log as read_event_log,
+    )
+    from automation._report import (
+        render_markdown as render_markdown,
+    )
+    from automation._report import (
+        tenant_preview_from_events as tenant_preview_from_events,
     )
     from automation._results import (
-        ChangeCounts,
-        Operation,
-        OperationResult,
-        ResourceChange,
-        StackStatus,
+        ChangeCounts as ChangeCounts,
     )
-    from automation._toolchain import Toolchain, find_toolchain
+    from automation._results import (
+        Operation as Operation,
+    )
+    from automation._results import (
+        OperationResult as OperationResult,
+    )
+    from automation._results import (
+        StackStatus as StackStatus,
+    )
+    from automation._toolchain import (
+        Toolchain as Toolchain,
+    )
+    from automation._toolchain import (
+        find_toolchain as find_toolchain,
+    )
 
 
 def __getattr__(name: str) -> Any:
@@ -106,42 +173,4 @@ def __getattr__(name: str) -> Any:
     return getattr(import_module(module), name)
 
 
-__all__ = [
-    "DEFAULT_WAIT_SECONDS",
-    "ChangeCounts",
-    "ChangeKind",
-    "ConfigurationError",
-    "EngineError",
-    "EventCallback",
-    "EventKind",
-    "FanOut",
-    "InvalidSpecError",
-    "JockeyError",
-    "Operation",
-    "OperationEvent",
-    "OperationResult",
-    "PropertyChange",
-    "ResourceChange",
-    "ResourceDiff",
-    "StackBusyError",
-    "StackNotFoundError",
-    "StackStatus",
-    "StackSummary",
-    "TenantPreview",
-    "Toolchain",
-    "ToolchainMissingError",
-    "change_set_json",
-    "destroy",
-    "find_toolchain",
-    "list_stacks",
-    "outputs",
-    "preview",
-    "read_event_log",
-    "refresh",
-    "render",
-    "render_markdown",
-    "run_many",
-    "status",
-    "tenant_preview_from_events",
-    "up",
-]
+__all__ = sorted(_EXPORTS)

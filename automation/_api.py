@@ -17,7 +17,7 @@ from automation._results import Operation, OperationResult, StackStatus, redact_
 from automation._settings import load_settings
 from automation._toolchain import find_toolchain
 from automation._worker import run_in_worker
-from infra.spec import DeploymentSpec
+from infra.spec import DeploymentSpec, stack_name
 
 DEFAULT_WAIT_SECONDS = 300.0
 """How long an operation waits for a busy stack by default."""
@@ -110,7 +110,19 @@ def destroy(
         return _run(Operation.DESTROY, spec, on_event, wait_seconds, timeout_seconds)
     if not tenant or not environment:
         raise ValueError("destroy needs a spec, or both tenant and environment")
-    request = OperationRequest(
+    return run_in_worker(
+        destroy_request(tenant, environment, wait_seconds, timeout_seconds), on_event
+    )
+
+
+def destroy_request(
+    tenant: str,
+    environment: str,
+    wait_seconds: float = DEFAULT_WAIT_SECONDS,
+    timeout_seconds: float | None = None,
+) -> OperationRequest:
+    """A destroy of a tenant's stack by name (no spec needed)."""
+    return OperationRequest(
         operation=Operation.DESTROY,
         tenant=tenant,
         environment=environment,
@@ -118,7 +130,6 @@ def destroy(
         wait_seconds=wait_seconds,
         deadline=None if timeout_seconds is None else time.time() + timeout_seconds,
     )
-    return run_in_worker(request, on_event)
 
 
 @contextmanager
@@ -126,16 +137,24 @@ def _engine_errors(tenant: str | None, stack: str | None) -> Iterator[None]:
     """Turn a failed engine command into an `EngineError` naming the tenant and stack."""
     import pulumi.automation as auto
 
+    from automation._engine_errors import known_fix, summarize_failure
+
     try:
         yield
     except auto.CommandError as error:
-        detail = str(error).split("\n stderr: ", 1)[-1].strip().splitlines()
+        text = str(error)
         raise EngineError(
-            f"the engine failed: {detail[-1] if detail else error}",
+            f"the engine failed: {summarize_failure(text, ()).splitlines()[0]}",
             tenant=tenant,
             stack=stack,
-            fix="check `jockey doctor`, the backend and the passphrase",
+            fix=known_fix(text) or "check `jockey doctor`, the backend and the passphrase",
         ) from error
+
+
+def _engine_locked(stack: Any) -> bool:
+    """Whether the engine's own lock on the stack is held (an update is in progress)."""
+    summaries = stack.workspace.list_stacks()
+    return any(item.name == stack.name and item.update_in_progress for item in summaries)
 
 
 def _no_program() -> None:
@@ -150,7 +169,7 @@ def outputs(tenant: str, environment: str) -> Mapping[str, Any]:
     """
     from automation._stack import open_stack
 
-    name = f"{tenant}-{environment}"
+    name = stack_name(tenant, environment)
     with _engine_errors(tenant, name):
         stack = open_stack(
             load_settings(), find_toolchain(), name, _no_program, create=False, tenant=tenant
@@ -163,7 +182,7 @@ def status(tenant: str, environment: str) -> StackStatus:
     from automation._stack import open_stack
 
     settings = load_settings()
-    name = f"{tenant}-{environment}"
+    name = stack_name(tenant, environment)
     holder = read_holder(settings.lease_dir, name)
     try:
         stack = open_stack(
@@ -187,6 +206,7 @@ def status(tenant: str, environment: str) -> StackStatus:
         last_started=last.start_time.isoformat() if last else None,
         last_ended=last.end_time.isoformat() if last and last.end_time else None,
         pending_operations=len(deployment.get("pending_operations") or []),
+        engine_locked=_engine_locked(stack),
         lease_holder=holder.describe() if holder else None,
     )
 
@@ -258,6 +278,17 @@ def run_many(
     One failure does not stop the others: it becomes a result with `ok=False`. Pass your
     own `FanOut` to be able to cancel from a signal handler.
     """
-    runner = fanout or FanOut(parallel, on_event)
     requests = [_request(operation, spec, wait_seconds, timeout_seconds) for spec in specs]
+    yield from run_requests(requests, parallel=parallel, on_event=on_event, fanout=fanout)
+
+
+def run_requests(
+    requests: Sequence[OperationRequest],
+    *,
+    parallel: int = 1,
+    on_event: EventCallback | None = None,
+    fanout: FanOut | None = None,
+) -> Iterator[OperationResult]:
+    """Run prepared requests (see `run_many`), yielding results as each finishes."""
+    runner = fanout or FanOut(parallel, on_event)
     yield from runner.run(requests, failed_result)

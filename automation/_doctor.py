@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from automation._errors import ConfigurationError, ToolchainMissingError
-from automation._settings import jockey_home, passphrase_source
+from automation._settings import default_backend_url, jockey_home, passphrase_source
 from automation._toolchain import (
     KUBERNETES_PLUGIN_VERSION,
     SETUP_COMMAND,
@@ -132,7 +132,7 @@ def run_doctor() -> DoctorReport:
                 )
             )
     home = jockey_home()
-    report.backend_url = os.environ.get("PULUMI_BACKEND_URL") or f"file://{home / 'state'}"
+    report.backend_url = os.environ.get("PULUMI_BACKEND_URL") or default_backend_url(home)
     report.checks.append(Check("backend", True, report.backend_url))
     try:
         report.passphrase_source = passphrase_source(os.environ)
@@ -144,3 +144,17 @@ def run_doctor() -> DoctorReport:
         else:
             report.checks.append(Check("passphrase", False, error.message, error.fix))
     return report
+
+
+def print_doctor_report(report: DoctorReport, *, as_json: bool) -> None:
+    """Print the report as JSON, or one line per check with its fix."""
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2))
+        return
+    for check in report.checks:
+        mark = "ok  " if check.ok else "FAIL"
+        print(f"{mark} {check.name}: {check.detail}")
+        if check.fix:
+            print(f"     fix: {check.fix}")
+    for plugin in report.plugins:
+        print(f"     plugin {plugin['kind']} {plugin['name']} v{plugin['version']}")

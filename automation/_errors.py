@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from automation._exit_codes import ExitCode
+
 
 class JockeyError(Exception):
     """Base of every error Jockey raises on purpose.
@@ -12,7 +16,7 @@ class JockeyError(Exception):
         fix: what the caller should do about it.
     """
 
-    exit_code = 1
+    exit_code: int = ExitCode.FAILED
 
     def __init__(
         self, message: str, *, tenant: str | None = None, stack: str | None = None, fix: str = ""
@@ -23,6 +27,10 @@ class JockeyError(Exception):
         self.fix = fix
         super().__init__(self._render())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross from the worker process to the caller: keep every attribute.
+        return (_rebuild, (type(self), self.__dict__.copy()))
+
     def _render(self) -> str:
         where = f"[{self.stack or self.tenant}] " if (self.stack or self.tenant) else ""
         fix = f" — {self.fix}" if self.fix else ""
@@ -32,7 +40,7 @@ class JockeyError(Exception):
 class InvalidSpecError(JockeyError):
     """The deployment spec is invalid; nothing was created or changed."""
 
-    exit_code = 3
+    exit_code = ExitCode.INVALID_SPEC
 
     def __init__(
         self,
@@ -54,7 +62,7 @@ class InvalidSpecError(JockeyError):
 class StackBusyError(JockeyError):
     """Another operation holds the stack's lease."""
 
-    exit_code = 4
+    exit_code = ExitCode.STACK_BUSY
 
 
 class StackNotFoundError(JockeyError):
@@ -62,7 +70,7 @@ class StackNotFoundError(JockeyError):
 
 
 class EngineError(JockeyError):
-    """The Pulumi engine failed; `cause` holds its error."""
+    """The Pulumi engine failed; the engine's own error is chained as `__cause__`."""
 
 
 class ToolchainMissingError(JockeyError):
@@ -71,3 +79,17 @@ class ToolchainMissingError(JockeyError):
 
 class ConfigurationError(JockeyError):
     """Jockey's own settings are unusable (backend, passphrase, home directory)."""
+
+
+class UnsafeOutputError(JockeyError):
+    """An output folder holds files Jockey did not write; nothing was written or deleted."""
+
+    exit_code = ExitCode.USAGE
+
+
+def _rebuild(kind: type[JockeyError], attributes: dict[str, Any]) -> JockeyError:
+    """Unpickle a JockeyError without calling its `__init__` (attributes restored as they were)."""
+    error = kind.__new__(kind)
+    error.__dict__.update(attributes)
+    error.args = (error._render(),)
+    return error

@@ -1,4 +1,8 @@
-"""Engine events as they happen, delivered to a caller's callback without blocking the engine."""
+"""Operation events as they happen, delivered to a caller's callback without blocking the engine.
+
+Events are plain, SDK-free dataclasses: they cross from the worker process to the caller, and
+the caller never loads the Pulumi SDK to read them (the worker classifies the engine's events,
+see `automation._engine_events`)."""
 
 from __future__ import annotations
 
@@ -8,10 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from pulumi.automation import events as engine_events
+from typing import Any
 
 log = logging.getLogger("jockey.events")
 
@@ -31,9 +32,10 @@ class EventKind(StrEnum):
 
 @dataclass(frozen=True)
 class OperationEvent:
-    """One engine event of a tenant operation.
+    """One event of a tenant operation (an engine event, or a phase Jockey reports).
 
     Attributes:
+        tenant: the tenant id.
         stack: the tenant's stack.
         kind: what the event reports.
         sequence: the engine's sequence number.
@@ -43,9 +45,9 @@ class OperationEvent:
         op: the step (create, update, same, ...), for resource events.
         message: diagnostic text (already free of secret plaintext: `show_secrets` is off).
         severity: diagnostic severity.
-        engine_event: the Automation API's typed event, for callers who need every field.
     """
 
+    tenant: str
     stack: str
     kind: EventKind
     sequence: int
@@ -55,52 +57,26 @@ class OperationEvent:
     op: str | None = None
     message: str | None = None
     severity: str | None = None
-    engine_event: engine_events.EngineEvent | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's JSON-lines object for this event (`"kind": "event"`)."""
+        return {
+            "kind": "event",
+            "tenant": self.tenant,
+            "stack": self.stack,
+            "time": self.timestamp,
+            "sequence": self.sequence,
+            "type": self.kind.value,
+            "urn": self.urn,
+            "resourceType": self.resource_type,
+            "op": self.op,
+            "severity": self.severity,
+            "message": self.message,
+        }
 
 
 EventCallback = Callable[[OperationEvent], Any]
 """A caller's event callback; its return value is ignored."""
-
-
-def _op_name(op: object) -> str:
-    return str(getattr(op, "value", op))
-
-
-def to_operation_event(stack: str, event: engine_events.EngineEvent) -> OperationEvent:
-    """Classify an Automation API engine event."""
-    base: dict[str, Any] = {
-        "stack": stack,
-        "sequence": event.sequence,
-        "timestamp": event.timestamp,
-        "engine_event": event,
-    }
-    resource_events = (
-        (event.resource_pre_event, EventKind.RESOURCE_PRE),
-        (event.res_outputs_event, EventKind.RESOURCE_OUTPUTS),
-        (event.res_op_failed_event, EventKind.RESOURCE_FAILED),
-    )
-    for payload, kind in resource_events:
-        if payload is not None:
-            meta = payload.metadata
-            return OperationEvent(
-                kind=kind, urn=meta.urn, resource_type=meta.type, op=_op_name(meta.op), **base
-            )
-    if event.diagnostic_event is not None:
-        diag = event.diagnostic_event
-        return OperationEvent(
-            kind=EventKind.DIAGNOSTIC,
-            urn=diag.urn,
-            message=diag.message,
-            severity=diag.severity,
-            **base,
-        )
-    markers = (
-        (event.summary_event, EventKind.SUMMARY),
-        (event.prelude_event, EventKind.PRELUDE),
-        (event.cancel_event, EventKind.CANCEL),
-    )
-    kind = next((kind for payload, kind in markers if payload is not None), EventKind.OTHER)
-    return OperationEvent(kind=kind, **base)
 
 
 class EventDispatcher:

@@ -6,27 +6,24 @@ The worker process (`automation._worker`) calls `execute`; nothing here forks or
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi.automation as auto
 from pulumi.automation import events as engine_events
 
+from automation._engine_errors import engine_exit_code, keep_engine_log, summarize_failure
+from automation._engine_events import to_operation_event
 from automation._errors import InvalidSpecError, JockeyError
-from automation._events import EventDispatcher, OperationEvent, to_operation_event
+from automation._events import EventDispatcher, OperationEvent
 from automation._lease import hold_lease
 from automation._repair import mark_needs_repair, repair_stack
+from automation._report import tenant_preview_from_events
 from automation._request import OperationRequest
-from automation._results import (
-    ChangeCounts,
-    Operation,
-    OperationResult,
-    ResourceChange,
-    redact_outputs,
-)
+from automation._results import Operation, OperationResult, redact_outputs
 from automation._settings import load_settings
 from automation._stack import open_stack
 from automation._toolchain import find_toolchain
@@ -72,35 +69,6 @@ def _resolve_secrets(request: OperationRequest) -> dict[str, str]:
         ) from error
 
 
-def _op_name(op: object) -> str:
-    """An engine step kind as text (the SDK gives enums or plain strings)."""
-    return str(getattr(op, "value", op))
-
-
-def _changed_resources(events: list[engine_events.EngineEvent]) -> tuple[ResourceChange, ...]:
-    changes: list[ResourceChange] = []
-    for event in events:
-        pre = event.resource_pre_event
-        if pre is None:
-            continue
-        meta = pre.metadata
-        op = _op_name(meta.op)
-        if op == "same" or meta.type == "pulumi:pulumi:Stack":
-            continue
-        changes.append(
-            ResourceChange(urn=meta.urn, type=meta.type, name=meta.urn.rsplit("::", 1)[-1], op=op)
-        )
-    return tuple(changes)
-
-
-def _summary(events: list[engine_events.EngineEvent]) -> ChangeCounts:
-    for event in reversed(events):
-        if event.summary_event is not None:
-            counts = {_op_name(op): n for op, n in event.summary_event.resource_changes.items()}
-            return ChangeCounts.from_summary(counts)
-    return ChangeCounts()
-
-
 def _run_engine(
     stack: auto.Stack, operation: Operation, on_event: Callable[[engine_events.EngineEvent], None]
 ) -> dict[str, Any]:
@@ -128,7 +96,8 @@ def execute(
     """Run one operation under the stack's lease and return its result.
 
     Errors that mean "nothing ran" (invalid spec, busy stack, missing toolchain) raise;
-    an engine failure returns a result with `ok=False` and the engine's message.
+    an engine failure returns a result with `ok=False`, a readable message and the path of
+    the engine's full log.
     """
     started = time.monotonic()
     _refuse_refresh_of_rendered(request)
@@ -141,8 +110,9 @@ def execute(
 
     def record(event: engine_events.EngineEvent) -> None:
         events.append(event)
-        dispatcher.publish(to_operation_event(request.stack, event))
+        dispatcher.publish(to_operation_event(request.tenant, request.stack, event))
 
+    failure: str | None = None
     error: str | None = None
     repaired: tuple[str, ...] = ()
     outputs: Mapping[str, Any] = {}
@@ -168,9 +138,10 @@ def execute(
                     error = "cancelled before the engine started"
                 else:
                     outputs = _run_engine(stack, request.operation, record)
-            except auto.CommandError as failure:
-                error = _engine_message(failure)
-                if cancelled() or _engine_was_killed(failure):
+            except auto.CommandError as command_error:
+                failure = str(command_error)
+                code = engine_exit_code(failure)
+                if cancelled() or (code is not None and code < 0):
                     mark_needs_repair(settings.lease_dir, request.stack)
             except Exception:
                 # A signal can land in any engine call (even `pulumi version`): when we were
@@ -182,6 +153,21 @@ def execute(
     finally:
         dispatcher.close()
 
+    folded = tenant_preview_from_events(
+        request.tenant,
+        request.environment,
+        request.stack,
+        events,
+        operation=request.operation.value,
+    )
+    log_file: Path | None = None
+    if failure is not None:
+        error = summarize_failure(failure, folded.diagnostics)
+        log_file = keep_engine_log(
+            settings.log_dir, request.stack, request.operation.value, failure
+        )
+        if log_file is not None:
+            error += f"\nfull engine log: {log_file}"
     was_cancelled = cancelled()
     return OperationResult(
         tenant=request.tenant,
@@ -189,32 +175,16 @@ def execute(
         stack=request.stack,
         operation=request.operation,
         ok=error is None,
-        changes=_summary(events),
-        resources=_changed_resources(events),
-        outputs=outputs,
+        changes=folded.changes,
+        resources=folded.resources,
+        outputs=outputs if request.operation is not Operation.PREVIEW else folded.outputs,
+        diagnostics=folded.diagnostics,
         duration_seconds=time.monotonic() - started,
         error=("cancelled: " + error) if (was_cancelled and error) else error,
         cancelled=was_cancelled,
         repaired=repaired,
+        log_file=str(log_file) if log_file else None,
     )
-
-
-_EXIT_CODE = re.compile(r"^ code: (-?\d+)$", re.MULTILINE)
-
-
-def _engine_was_killed(failure: auto.CommandError) -> bool:
-    """Whether the engine died from a signal (its state may hold pending operations)."""
-    match = _EXIT_CODE.search(str(failure))
-    return match is not None and int(match.group(1)) < 0
-
-
-def _engine_message(failure: auto.CommandError) -> str:
-    """The engine's own error lines, without the command line and its noise."""
-    text = str(failure)
-    stderr = text.split("\n stderr: ", 1)[-1] if "\n stderr: " in text else text
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    useful = [line for line in lines if not line.startswith("warning:")]
-    return "\n".join(useful[-8:]) or text
 
 
 __all__ = ["OperationRequest", "execute", "inline_program"]

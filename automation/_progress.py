@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -13,8 +13,13 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from automation._events import EventKind, OperationEvent
+from automation._cancel import cancel_on_signals
+from automation._events import EventCallback, EventKind, OperationEvent
+from automation._fanout import FanOut
 from automation._results import OperationResult
+
+ResultStream = Callable[[FanOut], Iterator[OperationResult]]
+"""Runs the operations through the given fan-out, yielding results as they finish."""
 
 
 class LiveProgress:
@@ -78,3 +83,65 @@ def print_json_line(payload: dict[str, Any]) -> None:
     """One JSON object per line on stdout, flushed so a control plane can stream it."""
     sys.stdout.write(json.dumps(payload, sort_keys=False, default=str) + "\n")
     sys.stdout.flush()
+
+
+def print_result(console: Console, result: OperationResult) -> None:
+    """One tenant's result as text: counts, repairs, the error."""
+    counts = result.changes
+    status = "ok" if result.ok else ("cancelled" if result.cancelled else "failed")
+    if result.rolled_back:
+        status += ", rolled back"
+    console.print(
+        f"{result.stack}: {result.operation.value} {status} — create {counts.create}, "
+        f"update {counts.update}, replace {counts.replace}, delete {counts.delete}, "
+        f"same {counts.same} ({result.duration_seconds:.1f}s)",
+        highlight=False,
+        markup=False,
+    )
+    for action in result.repaired:
+        console.print(f"  repaired: {action}", highlight=False, markup=False)
+    if result.error:
+        console.print(f"  error: {result.error}", highlight=False, markup=False)
+
+
+def run_with_progress(
+    stream: ResultStream,
+    stacks: list[str],
+    *,
+    parallel: int,
+    as_json: bool,
+    with_events: bool,
+) -> list[OperationResult]:
+    """Run operations, showing them as the CLI does; Ctrl-C/SIGTERM cancel them.
+
+    On a terminal (without `as_json`) a live table shows each tenant; otherwise each result
+    prints as it finishes, as text or (with `as_json`) one JSON line, preceded by its event
+    lines when `with_events` is set.
+    """
+    console = Console(stderr=True)
+    live = not as_json and console.is_terminal
+    progress = LiveProgress(console, stacks)
+    on_event: EventCallback | None = None
+    if live:
+        on_event = progress.on_event
+    elif as_json and with_events:
+        on_event = lambda event: print_json_line(event.to_json())  # noqa: E731
+    fanout = FanOut(parallel, on_event)
+    results: list[OperationResult] = []
+    with cancel_on_signals(fanout):
+        if live:
+            with progress.running():
+                for result in stream(fanout):
+                    progress.on_result(result)
+                    results.append(result)
+            for result in results:
+                if not result.ok:
+                    console.print(f"{result.stack}: {result.error}", highlight=False, markup=False)
+            return results
+        for result in stream(fanout):
+            results.append(result)
+            if as_json:
+                print_json_line(result.to_json())
+            else:
+                print_result(console, result)
+    return results

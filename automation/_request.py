@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from automation._results import Operation
-from infra.spec import DeploymentSpec
+from infra.spec import DeploymentSpec, stack_name
 
 
 @dataclass(frozen=True)
@@ -35,4 +35,4 @@ class OperationRequest:
     @property
     def stack(self) -> str:
         """`<tenant>-<environment>`."""
-        return f"{self.tenant}-{self.environment}"
+        return stack_name(self.tenant, self.environment)

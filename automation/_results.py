@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from automation._diff import ResourceDiff
+
 REDACTED = "[secret]"
 """What a secret value is replaced with in results, reports and JSON output."""
 
@@ -18,6 +20,11 @@ class Operation(StrEnum):
     UP = "up"
     DESTROY = "destroy"
     REFRESH = "refresh"
+
+    @property
+    def changes_state(self) -> bool:
+        """Whether the operation writes the tenant's stack (everything but a preview)."""
+        return self is not Operation.PREVIEW
 
 
 @dataclass(frozen=True)
@@ -61,16 +68,6 @@ class ChangeCounts:
 
 
 @dataclass(frozen=True)
-class ResourceChange:
-    """One resource the operation changes (or would change)."""
-
-    urn: str
-    type: str
-    name: str
-    op: str
-
-
-@dataclass(frozen=True)
 class OperationResult:
     """The outcome of one tenant operation.
 
@@ -81,13 +78,17 @@ class OperationResult:
         operation: what ran.
         ok: whether it succeeded.
         changes: counts by kind from the engine's summary event.
-        resources: the resources that change, in engine order.
+        resources: the resources that change (or would), each with its property-level
+            diff, riskiest op first: the same model the pull-request report shows.
         outputs: stack outputs, secret values replaced by `[secret]`.
+        diagnostics: the engine's error and warning messages, each once.
         duration_seconds: wall-clock time of the operation.
         error: the error message when not ok.
         cancelled: the operation was interrupted by a signal or its deadline.
         repaired: a crashed earlier operation was repaired first (what was done).
         busy: the operation did not run because another held the stack.
+        rolled_back: a failed `up` was put back to the last good configuration.
+        log_file: where the engine's full output of a failed operation was kept.
     """
 
     tenant: str
@@ -96,17 +97,21 @@ class OperationResult:
     operation: Operation
     ok: bool
     changes: ChangeCounts = field(default_factory=ChangeCounts)
-    resources: tuple[ResourceChange, ...] = ()
+    resources: tuple[ResourceDiff, ...] = ()
     outputs: Mapping[str, Any] = field(default_factory=dict)
+    diagnostics: tuple[str, ...] = ()
     duration_seconds: float = 0.0
     error: str | None = None
     cancelled: bool = False
     repaired: tuple[str, ...] = ()
     busy: bool = False
+    rolled_back: bool = False
+    log_file: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI's JSON-lines object for this result."""
-        return {
+        """The CLI's JSON-lines object for this result (`"kind": "result"`)."""
+        body: dict[str, Any] = {
+            "kind": "result",
             "tenant": self.tenant,
             "environment": self.environment,
             "stack": self.stack,
@@ -117,10 +122,13 @@ class OperationResult:
             "durationSeconds": round(self.duration_seconds, 3),
             "error": self.error,
             "cancelled": self.cancelled,
-            "resources": [
-                {"urn": r.urn, "type": r.type, "name": r.name, "op": r.op} for r in self.resources
-            ],
+            "resources": [resource.to_json() for resource in self.resources],
+            "diagnostics": list(self.diagnostics),
+            "logFile": self.log_file,
         }
+        if self.operation is Operation.UP:
+            body["rolledBack"] = self.rolled_back
+        return body
 
 
 @dataclass(frozen=True)

@@ -42,10 +42,26 @@ class Settings:
         """Where per-stack leases live."""
         return self.home / "leases"
 
+    log_dir: Path = Path()
+    """Where the engine's full output of failed operations is kept (`JOCKEY_LOG_DIR`,
+    default `<home>/logs`)."""
+
     @property
     def is_file_backend(self) -> bool:
         """Whether the backend is a local folder."""
         return self.backend_url.startswith("file://")
+
+
+def default_backend_url(home: Path) -> str:
+    """The embedded default backend: a `file://` folder under Jockey's home."""
+    return f"file://{home / 'state'}"
+
+
+def engine_log_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where failed operations' engine logs go: `JOCKEY_LOG_DIR`, else `<home>/logs`."""
+    env = os.environ if environ is None else environ
+    configured = env.get("JOCKEY_LOG_DIR")
+    return Path(configured).expanduser().resolve() if configured else jockey_home(env) / "logs"
 
 
 def jockey_home(environ: Mapping[str, str] | None = None) -> Path:
@@ -98,7 +114,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """
     env = os.environ if environ is None else environ
     home = jockey_home(env)
-    backend = env.get("PULUMI_BACKEND_URL") or f"file://{home / 'state'}"
+    backend = env.get("PULUMI_BACKEND_URL") or default_backend_url(home)
     provider = env.get("JOCKEY_SECRETS_PROVIDER", "passphrase")
     source = passphrase_source(env) if provider == "passphrase" else f"{provider} (no passphrase)"
-    return Settings(home, backend, provider, source)
+    return Settings(home, backend, provider, source, engine_log_dir(env))

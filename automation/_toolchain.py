@@ -16,8 +16,11 @@ from pathlib import Path
 
 from automation._errors import ToolchainMissingError
 
-PULUMI_VERSION = "3.259.0"
-"""The engine version the pinned `pulumi` Python SDK is built against."""
+PULUMI_VERSION = "3.274.1"
+"""The engine (CLI) version Jockey builds and needs at least.
+
+The `pulumi` Python SDK is pinned to the newest PyPI release (3.272.0), which talks to it.
+"""
 KUBERNETES_PLUGIN_VERSION = "4.25.0"
 """The Kubernetes provider plugin version `pulumi-kubernetes` asks for."""
 SETUP_COMMAND = "scripts/setup"

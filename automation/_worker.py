@@ -1,80 +1,51 @@
-"""One spawned worker process per operation, cancellable with SIGINT then SIGKILL.
+"""One worker process per operation, started as a plain program and cancellable at any moment.
 
-Pulumi's Python runtime keeps process-global state, and forking after importing it has
-crashed before, so every operation runs in a fresh `spawn`ed interpreter. The worker
-starts its own process group, which the Pulumi CLI it launches joins: cancelling sends
-SIGINT to the whole group (the engine stops gracefully and releases its lock), and
-SIGKILL after a grace period. The stack lease dies with the worker (it is a `flock`).
+Pulumi's Python runtime keeps process-global state, so every operation runs in a fresh
+interpreter: `python -m automation._worker_main` (see there for what the worker does). It is
+not started through multiprocessing, so the caller's `__main__` is never re-imported. The
+caller holds the write end of the worker's control pipe: a cancel is a message on it, and the
+caller's death closes it, which the worker notices at once and stops its engine.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
-import queue
 import signal
+import subprocess
 import sys
 import threading
 import time
 from multiprocessing.connection import Connection
-from typing import Any
+from pathlib import Path
 
 from automation._errors import JockeyError
 from automation._events import EventCallback, EventDispatcher, OperationEvent
+from automation._proctree import stop_descendants
 from automation._request import OperationRequest
 from automation._results import OperationResult
+from automation._worker_main import CANCEL_MESSAGE, GRACE_SECONDS
 
-GRACE_SECONDS = 20.0
-"""How long the engine gets to stop after SIGINT before SIGKILL."""
+_KILL_MARGIN_SECONDS = 5.0
+"""Past the worker's own grace period, the caller kills the worker's whole tree itself."""
+_WORKER_MODULE = "automation._worker_main"
+_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
-_context = multiprocessing.get_context("spawn")
+
+def _worker_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    # The worker imports `automation` and `infra` from where this process found them.
+    path = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = _PACKAGE_ROOT + (os.pathsep + path if path else "")
+    return env
 
 
-def _worker_main(
-    request: OperationRequest, results: Connection, events: Any, forward_events: bool
-) -> None:
-    os.setsid()  # our own process group: the engine joins it and shares its fate
-    os.environ.update(dict(request.env_overrides))
-    interrupted = threading.Event()
-
-    def on_sigint(_signum: int, _frame: object) -> None:
-        # Let the engine (same group) stop gracefully; we wait for it and report.
-        interrupted.set()
-
-    signal.signal(signal.SIGINT, on_sigint)
-    signal.signal(signal.SIGTERM, on_sigint)
-
-    from automation._operations import execute
-
-    def publish(event: OperationEvent) -> None:
-        events.put(event)
-
+def _output_fd() -> int | None:
+    """The worker's stdout: our stderr, so program prints never mix with JSON results."""
     try:
-        outcome: object = execute(
-            request, publish if forward_events else None, cancelled=interrupted.is_set
-        )
-    except JockeyError as error:
-        outcome = error
-    except BaseException as error:  # report anything to the parent rather than die silently
-        import traceback
-
-        traceback.print_exc()
-        outcome = JockeyError(
-            f"worker failed: {type(error).__name__}: {error}",
-            tenant=request.tenant,
-            stack=request.stack,
-        )
-    results.send(outcome)
-    results.close()
-    # Everything is delivered: the lease was released when `execute` returned, events are
-    # flushed below. Skip the interpreter's teardown (the gRPC runtime's threads take ~0.5 s
-    # to wind down), which the parent would otherwise wait for.
-    events.close()
-    events.join_thread()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+        return sys.__stderr__.fileno() if sys.__stderr__ is not None else None
+    except (OSError, ValueError):
+        return None
 
 
 class WorkerHandle:
@@ -82,50 +53,69 @@ class WorkerHandle:
 
     def __init__(self, request: OperationRequest, on_event: EventCallback | None) -> None:
         self.request = request
-        self._receive, send = _context.Pipe(duplex=False)
-        self._events: Any = _context.Queue()
         self._dispatcher = EventDispatcher(on_event)
-        self._process = _context.Process(
-            target=_worker_main,
-            args=(request, send, self._events, on_event is not None),
-            name=f"jockey-{request.operation.value}-{request.stack}",
-            daemon=False,
-        )
-        self._process.start()
-        send.close()
+        self._outcome: object = None
+        self._finished = threading.Event()
         self._cancel_requested = threading.Event()
-        self._pump = threading.Thread(target=self._pump_events, daemon=True)
-        self._pump.start()
+        control_read, control_write = os.pipe()
+        report_read, report_write = os.pipe()
+        try:
+            self._process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "automation._worker_main",
+                    str(control_read),
+                    str(report_write),
+                ],
+                pass_fds=(control_read, report_write),
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                stdout=_output_fd(),
+                env=_worker_environment(),
+            )
+        except OSError:
+            for fd in (control_read, control_write, report_read, report_write):
+                os.close(fd)
+            raise
+        os.close(control_read)
+        os.close(report_write)
+        self._control = Connection(control_write, readable=False)
+        self._report = Connection(report_read, writable=False)
+        self._control.send((request, on_event is not None))
+        self._reader = threading.Thread(target=self._read_reports, daemon=True)
+        self._reader.start()
 
     @property
-    def pid(self) -> int | None:
-        """The worker's pid (also its process group id)."""
+    def pid(self) -> int:
+        """The worker's pid (also its process group and session id)."""
         return self._process.pid
 
-    def _pump_events(self) -> None:
-        while True:
-            try:
-                item = self._events.get(timeout=0.2)
-            except queue.Empty:
-                if not self._process.is_alive() and self._events.empty():
+    def _read_reports(self) -> None:
+        try:
+            while True:
+                kind, payload = self._report.recv()
+                if kind == "event" and isinstance(payload, OperationEvent):
+                    self._dispatcher.publish(payload)
+                elif kind == "result":
+                    self._outcome = payload
                     return
-                continue
-            self._dispatcher.publish(item)
+        except (EOFError, OSError):
+            return
+        finally:
+            self._finished.set()
 
     def cancel(self) -> None:
-        """Ask the engine to stop: SIGINT to the worker's process group."""
+        """Ask the worker to stop its engine (it sends SIGINT, then SIGKILL after the grace)."""
         self._cancel_requested.set()
-        pid = self._process.pid
-        if pid is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGINT)
+        with contextlib.suppress(OSError):
+            self._control.send(CANCEL_MESSAGE)
 
     def kill(self) -> None:
-        """Stop the worker's process group now."""
-        pid = self._process.pid
-        if pid is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
+        """Stop the worker and everything it started, now."""
+        stop_descendants(self.pid, first=signal.SIGKILL, grace=0)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)
 
     def wait(self, deadline: float | None = None, grace: float = GRACE_SECONDS) -> OperationResult:
         """Wait for the result; past the deadline, cancel, then kill after the grace period.
@@ -134,27 +124,37 @@ class WorkerHandle:
             JockeyError: the operation could not start (invalid spec, busy stack, ...).
         """
         cancel_sent_at: float | None = None
-        while not self._receive.poll(0.1):
+        killed = False
+        while not self._finished.wait(0.1):
             now = time.time()
             if cancel_sent_at is None and (
                 self._cancel_requested.is_set() or (deadline is not None and now >= deadline)
             ):
                 self.cancel()
                 cancel_sent_at = now
-            if cancel_sent_at is not None and now - cancel_sent_at >= grace:
+            if cancel_sent_at is not None and now - cancel_sent_at >= grace + _KILL_MARGIN_SECONDS:
                 self.kill()
+                killed = True
                 break
-            if not self._process.is_alive() and not self._receive.poll(0.1):
-                break
-        outcome = self._receive.recv() if self._receive.poll(0) else None
-        self._process.join(5)
-        self._pump.join(2)
+        try:
+            self._process.wait(timeout=grace + _KILL_MARGIN_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            self._process.wait()
+        self._reader.join(2)
         self._dispatcher.close()
+        for connection in (self._control, self._report):
+            with contextlib.suppress(OSError):
+                connection.close()
+        return self._outcome_as_result(cancelled=killed or cancel_sent_at is not None)
+
+    def _outcome_as_result(self, *, cancelled: bool) -> OperationResult:
+        outcome = self._outcome
         if isinstance(outcome, OperationResult):
             return outcome
         if isinstance(outcome, JockeyError):
             raise outcome
-        if cancel_sent_at is not None:
+        if cancelled:
             # Cancelled before the worker could report (it was still starting, or the engine
             # ignored SIGINT for the whole grace period and was killed): the lease died with
             # it, and a killed engine's leftovers are repaired by the next operation.
@@ -168,7 +168,7 @@ class WorkerHandle:
                 cancelled=True,
             )
         raise JockeyError(
-            f"{self.request.operation.value} worker exited with code {self._process.exitcode}",
+            f"{self.request.operation.value} worker exited with code {self._process.returncode}",
             tenant=self.request.tenant,
             stack=self.request.stack,
             fix="run the operation again: it repairs the stack first",

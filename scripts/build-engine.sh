@@ -11,7 +11,7 @@
 # Prints the toolchain directory on its last line of stdout.
 set -euo pipefail
 
-PULUMI_VERSION=3.259.0
+PULUMI_VERSION=3.274.1
 K8S_VERSION=4.25.0
 # The provider module is untagged; this is the newest commit the module proxy serves, the
 # last commit before the sdk/v4.25.0 tag (see README "Engine").

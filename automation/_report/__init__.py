@@ -16,6 +16,7 @@ from automation._report._eventlog import parse_event_lines, read_event_log
 from automation._report._json import CHANGE_SET_VERSION, change_set_json
 from automation._report._markdown import DEFAULT_MAX_CHARS, MARKER, render_markdown
 from automation._report._model import ChangeKind, PropertyChange, ResourceDiff, TenantPreview
+from automation._report._write import preview_from_result, write_reports
 
 __all__ = [
     "CHANGE_SET_VERSION",
@@ -27,7 +28,9 @@ __all__ = [
     "TenantPreview",
     "change_set_json",
     "parse_event_lines",
+    "preview_from_result",
     "read_event_log",
     "render_markdown",
     "tenant_preview_from_events",
+    "write_reports",
 ]

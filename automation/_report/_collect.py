@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from automation._diff import step_op
 from automation._report._compare import differences
 from automation._report._model import (
     ChangeKind,
@@ -59,7 +60,7 @@ class _Steps:
     new: StepEventStateMetadata | None = None
 
     def add(self, meta: StepEventMetadata) -> None:
-        op = _op_name(meta.op)
+        op = step_op(meta.op)
         folded = _FOLDED_OPS.get(op, op)
         if self.op is None or folded == "replace":
             self.op = folded
@@ -128,7 +129,7 @@ def tenant_preview_from_events(
                 diagnostics.append(message)
         elif event.summary_event is not None:
             changes = event.summary_event.resource_changes
-            summary = {_op_name(op): int(count) for op, count in changes.items()}
+            summary = {step_op(op): int(count) for op, count in changes.items()}
     resources = tuple(
         sorted(
             (resource for resource in map(_resource, steps.values()) if resource is not None),
@@ -147,10 +148,6 @@ def tenant_preview_from_events(
         diagnostics=tuple(diagnostics),
         operation=operation,
     )
-
-
-def _op_name(op: object) -> str:
-    return str(getattr(op, "value", op))
 
 
 def _count(resources: Sequence[ResourceDiff]) -> ChangeCounts:
@@ -194,7 +191,7 @@ def _properties(steps: _Steps) -> tuple[PropertyChange, ...]:
     changes: list[tuple[tuple[Segment, ...] | None, PropertyChange]] = []
     if steps.detailed:
         for path, diff in steps.detailed.items():
-            kind = ChangeKind(_op_name(diff.diff_kind))
+            kind = ChangeKind(step_op(diff.diff_kind))
             segments = _segments(path)
             # The provider diffed against the old state unless it says the inputs changed.
             sources = (old_inputs,) if diff.input_diff else (old_state, old_inputs)

@@ -63,6 +63,8 @@ from infra.spec._rules import (
 )
 from infra.spec._schema import spec_json_schema
 from infra.spec._secrets import SecretOrigin, resolve_secret_values
+from infra.spec._stack_file import load_stack_file
+from infra.spec._stack_name import stack_name
 from infra.spec._yaml import MAX_DEPTH, MAX_FILE_BYTES
 
 __all__ = [
@@ -120,10 +122,12 @@ __all__ = [
     "effective_function_url_auth",
     "format_problems",
     "load_spec_file",
+    "load_stack_file",
     "parse_quantity",
     "resolve_secret_values",
     "secret_references",
     "spec_from_stack_config",
     "spec_json_schema",
+    "stack_name",
     "validate_spec",
 ]

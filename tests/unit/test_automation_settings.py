@@ -66,10 +66,10 @@ def test_kms_secrets_provider_needs_no_passphrase(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("printed", "fits"),
     [
-        ("v3.259.0", True),
+        ("v3.274.1", True),
         ("v3.300.1", True),
-        ("3.259.0-dev.0", True),
-        ("v3.258.9", False),
+        ("3.274.1-dev.0", True),
+        ("v3.274.0", False),
         ("v4.0.0", False),
         ("garbage", False),
     ],

@@ -9,7 +9,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from automation.cli import EXIT_INVALID_SPEC, EXIT_USAGE, app
+from automation._exit_codes import ExitCode
+from automation.cli import app
+
+EXIT_INVALID_SPEC, EXIT_USAGE = ExitCode.INVALID_SPEC, ExitCode.USAGE
 
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -96,4 +99,4 @@ def test_pulumi_passthrough_runs_the_toolchain_cli() -> None:
         text=True,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "v3.259.0"
+    assert done.stdout.strip() == "v3.274.1"
