@@ -24,6 +24,7 @@ from infra.spec._types import SECTIONS
 from infra.spec._yaml import (
     MAX_FILE_BYTES,
     FileRefusedError,
+    FileTooLargeError,
     YamlLimitError,
     parse_yaml_limited,
     read_text_limited,
@@ -156,13 +157,16 @@ _YAML_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 def _file_problem(path: Path, error: Exception) -> SpecProblem:
     """The problem of a spec file that cannot be read."""
-    if isinstance(error, FileRefusedError):
+    if isinstance(error, FileTooLargeError):
         return SpecProblem(
             "(file)",
             f"refused: {error}",
             str(path),
-            f"a spec is a regular YAML file of at most {MAX_FILE_BYTES // 1024} KiB; "
-            "split it, one tenant per file",
+            f"a spec file holds at most {MAX_FILE_BYTES // 1024} KiB: one tenant per file",
+        )
+    if isinstance(error, FileRefusedError):
+        return SpecProblem(
+            "(file)", f"refused: {error}", str(path), "pass the spec file itself (a regular file)"
         )
     if isinstance(error, OSError):
         reason = error.strerror or type(error).__name__

@@ -27,6 +27,10 @@ class FileRefusedError(ValueError):
     """A file refused before reading: over the size cap, or not a regular file."""
 
 
+class FileTooLargeError(FileRefusedError):
+    """A file over the size cap."""
+
+
 class YamlLimitError(yaml.MarkedYAMLError):
     """A YAML document that parses but breaks a loader limit (its mark is where).
 
@@ -51,11 +55,11 @@ def read_text_limited(path: Path, limit: int = MAX_FILE_BYTES) -> str:
     if not stat.S_ISREG(info.st_mode):
         raise FileRefusedError("is not a regular file")
     if info.st_size > limit:
-        raise FileRefusedError(f"is {info.st_size} bytes, over the {limit}-byte cap")
+        raise FileTooLargeError(f"is {info.st_size} bytes, over the {limit}-byte cap")
     with path.open("rb") as file:
         data = file.read(limit + 1)  # the file may have grown since
     if len(data) > limit:
-        raise FileRefusedError(f"is over the {limit}-byte cap")
+        raise FileTooLargeError(f"is over the {limit}-byte cap")
     return data.decode("utf-8")
 
 

@@ -62,7 +62,7 @@ def test_a_file_over_the_cap_is_refused_before_parsing(
 
     assert problem.path == "(file)"
     assert "cap" in problem.message
-    assert "split it" in problem.fix
+    assert "one tenant per file" in problem.fix
 
 
 def test_a_file_at_the_cap_is_parsed(tmp_path: Path) -> None:
