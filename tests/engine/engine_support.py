@@ -30,7 +30,7 @@ class TenantFiles:
                 "name": "support-bot",
                 "version": "1.4.2",
                 "env": {"LOG_LEVEL": "info"},
-                "secretEnv": {"OPENAI_API_KEY": {"fromEnv": "JOCKEY_TEST_OPENAI_KEY"}},
+                "secretEnv": {"OPENAI_API_KEY": {"fromEnv": "ACME_TEST_OPENAI_KEY"}},
                 "image": {"ref": IMAGE},
             },
             "kubernetes": {

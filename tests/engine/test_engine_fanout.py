@@ -17,7 +17,7 @@ def test_fan_out_streams_results_and_isolates_a_failure(tenant_files: TenantFile
     good = [tenant_files.write(name) for name in ("alpha", "bravo", "charlie")]
     broken = tenant_files.write("delta")
     spec = yaml.safe_load(broken.read_text())
-    spec["agent"]["secretEnv"] = {"OPENAI_API_KEY": {"fromEnv": "JOCKEY_TEST_UNSET_VARIABLE"}}
+    spec["agent"]["secretEnv"] = {"OPENAI_API_KEY": {"fromEnv": "ACME_TEST_UNSET_VARIABLE"}}
     broken.write_text(yaml.safe_dump(spec))
 
     done = subprocess.run(
@@ -33,7 +33,7 @@ def test_fan_out_streams_results_and_isolates_a_failure(tenant_files: TenantFile
     failed = by_stack["delta-dev"]
     assert not failed["ok"]
     assert "agent.secretEnv.OPENAI_API_KEY" in failed["error"]
-    assert "JOCKEY_TEST_UNSET_VARIABLE" in failed["error"]
+    assert "ACME_TEST_UNSET_VARIABLE" in failed["error"]
     for name in ("alpha", "bravo", "charlie"):
         assert manifests(tenant_files.out / name)
     assert manifests(tenant_files.out / "delta") == [], "nothing half-created"

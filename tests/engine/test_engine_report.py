@@ -36,7 +36,7 @@ def test_preview_of_an_edited_tenant_renders_the_report(
         ],
         capture_output=True,
         text=True,
-        env={**__import__("os").environ, "JOCKEY_TEST_OPENAI_KEY": rotated},
+        env={**__import__("os").environ, "ACME_TEST_OPENAI_KEY": rotated},
     )
     assert done.returncode == 0, done.stderr
     markdown = report.read_text()

@@ -11,7 +11,9 @@ from automation._events import EventDispatcher, EventKind, OperationEvent
 
 
 def _event(n: int) -> OperationEvent:
-    return OperationEvent(tenant="acme", stack="acme-dev", kind=EventKind.OTHER, sequence=n, timestamp=0)
+    return OperationEvent(
+        tenant="acme", stack="acme-dev", kind=EventKind.OTHER, sequence=n, timestamp=0
+    )
 
 
 def test_a_sleeping_callback_does_not_block_publishers() -> None:
