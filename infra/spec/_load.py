@@ -131,7 +131,7 @@ def load_spec_file(
     environ = os.environ if environ is None else environ
     try:
         text = read_text_limited(path)
-    except (OSError, UnicodeDecodeError, FileRefusedError) as error:
+    except (OSError, ValueError) as error:  # ValueError: not UTF-8, refused, a NUL byte
         raise SpecError([_file_problem(path, error)]) from None
     try:
         data = parse_yaml_limited(text)
@@ -171,7 +171,7 @@ def _file_problem(path: Path, error: Exception) -> SpecProblem:
     if isinstance(error, OSError):
         reason = error.strerror or type(error).__name__
     else:
-        reason = "not UTF-8 text"
+        reason = "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else str(error)
     return SpecProblem("(file)", f"cannot be read ({reason})", str(path), "check the path")
 
 

@@ -139,7 +139,7 @@ def _read_secret_file(where: str, path: Path) -> tuple[str, SpecProblem | None]:
     """A `fromFile` secret's stripped text, or the problem that stops it being read."""
     try:
         moved = path.resolve() != path
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte
         moved = True
     if moved:
         return "", SpecProblem(

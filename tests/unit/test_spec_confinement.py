@@ -364,3 +364,15 @@ def test_a_symlink_loop_is_a_problem(layout: Layout) -> None:
         _load(layout, _set_path("fromFile", "loop/x"))
 
     assert caught.value.problems[0].path == "agent.secretEnv.TOKEN.fromFile"
+
+
+@pytest.mark.parametrize("path", ["relative/token", "/abs/with\x00nul"])
+def test_a_hand_built_spec_with_unresolved_paths_reads_no_file(path: str) -> None:
+    spec = DeploymentSpec.model_validate(_set_path("fromFile", path))
+
+    with pytest.raises(SpecError) as caught:
+        resolve_secret_values(spec, {"ACME_OPENAI_API_KEY": "tenant-key"})
+
+    (problem,) = caught.value.problems
+    assert problem.path == "agent.secretEnv.TOKEN.fromFile"
+    assert "load_spec_file" in problem.fix

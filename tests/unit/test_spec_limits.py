@@ -258,3 +258,11 @@ def test_shown_value_is_bounded_for_any_shape() -> None:
     assert shown_value("short") == "'short'"
     assert len(shown_value("y" * 10**6)) <= VALUE_LIMIT
     assert shown_value(10**5000) == "<int>"  # beyond Python's digit limit for repr
+
+
+def test_a_spec_path_with_a_nul_byte_is_a_file_problem() -> None:
+    with pytest.raises(SpecError) as caught:
+        load_spec_file(Path("tenant\x00.yaml"), environ={})
+
+    (problem,) = caught.value.problems
+    assert problem.path == "(file)"
