@@ -75,6 +75,15 @@ def deploy(spec: DeploymentSpec, secret_env: Mapping[str, pulumi.Input[str]]) ->
         )
         pulumi.export("endpointUrl", function.endpoint_url)
         pulumi.export("functionName", function.function_name)
+        optional = {
+            "domainTarget": function.domain_target,
+            "alertsTopicArn": function.alerts_topic_arn,
+            "deploymentGroup": function.deployment_group,
+            "lastRelease": function.last_release,
+        }
+        for key, value in optional.items():
+            if value is not None:
+                pulumi.export(key, value)
 
     if spec.kubernetes.enabled:
         from infra.components.kubernetes import KubernetesAgent, KubernetesAgentArgs

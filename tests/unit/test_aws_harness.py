@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +29,8 @@ ECR_PASSWORD = "ecr-token-canary-77c1"
 SECRET_VALUE = "sk-canary-3f9a1c"
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 IMAGE_REF = f"{REGISTRY}/acme-dev/support-bot@{DIGEST}"
+DEPLOYMENT_ID = "d-RELEASE123"
+DOMAIN_TARGET = f"d-abc123.execute-api.{REGION}.amazonaws.com"
 
 
 def spec_dict(environment: str = "dev") -> dict[str, Any]:
@@ -127,6 +131,42 @@ class AwsMocks(pulumi.runtime.Mocks):
                 executionArn=_arn("execute-api", resource_id),
                 arn=f"arn:aws:apigateway:{REGION}::/apis/{resource_id}",
             )
+        elif args.typ == "aws:lambda/functionUrl:FunctionUrl":
+            outputs.update(
+                functionUrl=f"https://{args.name}-id.lambda-url.{REGION}.on.aws/", urlId="url-id"
+            )
+        elif args.typ == "aws:sns/topic:Topic":
+            resource_id = _arn("sns", name)
+            outputs.update(arn=resource_id)
+        elif args.typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            outputs.update(arn=_arn("cloudwatch", f"alarm:{name}"))
+            resource_id = name
+        elif args.typ == "aws:codedeploy/application:Application":
+            outputs.update(arn=_arn("codedeploy", f"application:{name}"))
+            resource_id = name
+        elif args.typ == "aws:codedeploy/deploymentConfig:DeploymentConfig":
+            config = inputs["deploymentConfigName"]
+            outputs.update(arn=_arn("codedeploy", f"deploymentconfig:{config}"))
+            resource_id = config
+        elif args.typ == "aws:codedeploy/deploymentGroup:DeploymentGroup":
+            group = f"{inputs['appName']}/{inputs['deploymentGroupName']}"
+            outputs.update(arn=_arn("codedeploy", f"deploymentgroup:{group}"))
+        elif args.typ == "aws:apigatewayv2/domainName:DomainName":
+            resource_id = inputs["domainName"]
+            configuration = dict(inputs["domainNameConfiguration"])
+            configuration.update(targetDomainName=DOMAIN_TARGET)
+            outputs.update(domainNameConfiguration=configuration)
+        elif args.typ == "aws:lambda/invocation:Invocation":
+            event = json.loads(inputs["input"])
+            outputs.update(
+                result=json.dumps(
+                    {
+                        "deploymentId": DEPLOYMENT_ID,
+                        "fromVersion": "2",
+                        "toVersion": event["targetVersion"],
+                    }
+                )
+            )
         elif args.typ == "docker:index/image:Image":
             image_name = inputs["imageName"]
             repository = image_name.rsplit(":", 1)[0]
@@ -154,6 +194,10 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "id": ACCOUNT,
                 "userId": "AIDAEXAMPLE",
             }, []
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"id": REGION, "name": REGION, "region": REGION}, []
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com"}, []
         raise AssertionError(f"unexpected call {args.token}")
 
 
@@ -168,6 +212,7 @@ class Registered:
     parent: str
     dependencies: tuple[str, ...]
     provider: str
+    ignore_changes: tuple[str, ...] = ()
 
     @property
     def props(self) -> dict[str, Any]:
@@ -193,6 +238,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                 parent=request.parent,
                 dependencies=tuple(request.dependencies),
                 provider=request.provider,
+                ignore_changes=tuple(request.ignoreChanges),
             )
         return response
 
@@ -218,6 +264,7 @@ class Rendered:
     outputs: dict[str, Any]
     secret_outputs: frozenset[str]
     registered_outputs: dict[str, list[dict[str, Any]]]
+    warnings: tuple[str, ...] = ()
 
     def of_type(self, type_: str) -> list[Registered]:
         """Registrations of one type token, e.g. `aws:lambda/function:Function`."""
@@ -251,7 +298,11 @@ def render(program: Callable[[aws.Provider], Mapping[str, pulumi.Input[Any]]]) -
         program: builds components with the given AWS provider and returns named outputs.
     """
     monitor = _RecordingMonitor()
-    pulumi.runtime.set_mocks(monitor.mocks, preview=False, monitor=monitor)
+    logged = _Recorder()
+    logger = logging.getLogger(f"{__name__}.engine")
+    logger.handlers[:] = [logged]
+    logger.propagate = False
+    pulumi.runtime.set_mocks(monitor.mocks, preview=False, monitor=monitor, logger=logger)
     objects: dict[str, pulumi.Resource] = {}
     resolved: dict[str, Any] = {}
     secret: set[str] = set()
@@ -287,4 +338,54 @@ def render(program: Callable[[aws.Provider], Mapping[str, pulumi.Input[Any]]]) -
         outputs=resolved,
         secret_outputs=frozenset(secret),
         registered_outputs=dict(monitor.outputs_by_urn),
+        warnings=tuple(logged.warnings),
     )
+
+
+class _Recorder(logging.Handler):
+    """Keeps the warnings the program logs through the engine (`pulumi.log.warn`)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.warnings: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.warnings.append(record.getMessage())
+
+
+AGENT = "agent"
+"""The `LambdaAgent` name `render_agent` uses (children are `agent-<suffix>`)."""
+
+
+def render_agent(
+    spec: DeploymentSpec, secret_env: Mapping[str, pulumi.Input[str]] | None = None
+) -> Rendered:
+    """Run one `LambdaAgent` for `spec`; its outputs are resolved under their attribute names."""
+    from infra.components.aws import LambdaAgent, LambdaAgentArgs
+
+    def program(provider: aws.Provider) -> dict[str, pulumi.Input[Any]]:
+        agent = LambdaAgent(
+            AGENT,
+            LambdaAgentArgs(spec=spec, image_ref=IMAGE_REF, secret_env=dict(secret_env or {})),
+            opts=pulumi.ResourceOptions(providers=[provider]),
+        )
+        outputs: dict[str, pulumi.Output[str] | None] = {
+            "endpoint_url": agent.endpoint_url,
+            "function_name": agent.function_name,
+            "alias_arn": agent.alias_arn,
+            "api_id": agent.api_id,
+            "domain_target": agent.domain_target,
+            "alerts_topic_arn": agent.alerts_topic_arn,
+            "deployment_group": agent.deployment_group,
+            "last_release": agent.last_release,
+        }
+        return {key: value for key, value in outputs.items() if value is not None}
+
+    return render(program)
+
+
+def policy_statements(resource: Registered) -> dict[str, dict[str, Any]]:
+    """An IAM policy's statements by Sid (the document parsed as JSON)."""
+    document = json.loads(resource.props["policy"])
+    assert document["Version"] == "2012-10-17"
+    return {statement["Sid"]: statement for statement in document["Statement"]}

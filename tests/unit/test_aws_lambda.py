@@ -14,7 +14,6 @@ from test_aws_harness import (
     SECRET_VALUE,
     Registered,
     Rendered,
-    is_secret_value,
     make_spec,
     render,
 )
@@ -22,6 +21,7 @@ from test_aws_harness import (
 from infra._providers import tenant_tags
 from infra.components.aws import LambdaAgent, LambdaAgentArgs
 from infra.spec import DeploymentSpec
+from tests.unit.spec_support import is_secret_value
 
 COMPONENT = "acme-dev-lambda"
 FUNCTION = "aws:lambda/function:Function"

@@ -1,4 +1,4 @@
-"""`LambdaAgent`: the agent image as a Lambda function behind an API Gateway HTTP API."""
+"""`LambdaAgent`: the agent image as a Lambda function behind an HTTP API or a Function URL."""
 
 from __future__ import annotations
 
@@ -9,19 +9,19 @@ import pulumi
 import pulumi_aws as aws
 
 from infra._providers import tenant_tags
+from infra.components.aws._alarms import declare_alarms, declare_alerts_topic
+from infra.components.aws._canary import declare_canary
+from infra.components.aws._function_url import declare_function_url
+from infra.components.aws._http_api import declare_http_api
 from infra.components.aws._names import aws_names
 from infra.components.aws._policies import VPC_ACCESS_POLICY, lambda_trust_policy, logs_policy
-from infra.components.aws._settings import (
-    access_log_format,
-    function_environment,
-    integration_timeout_ms,
-)
-from infra.spec import CorsSpec, DeploymentSpec
+from infra.components.aws._secret_access import declare_secret_access
+from infra.components.aws._settings import function_environment
+from infra.spec import CanaryAlarm, DeploymentSpec, Endpoint, effective_alerts
 
 TYPE_TOKEN = "jockey:aws:LambdaAgent"
-API_GATEWAY_SERVICE = "apigateway.amazonaws.com"
-DEFAULT_ROUTE = "$default"
-DEFAULT_STAGE = "$default"
+CODEDEPLOY_OWNS = ["functionVersion", "routingConfig"]
+"""The alias properties CodeDeploy moves during a canary release (Pulumi leaves them be)."""
 
 
 @dataclass(frozen=True)
@@ -39,43 +39,38 @@ class LambdaAgentArgs:
     secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
-def _cors(cors: CorsSpec | None) -> aws.apigatewayv2.ApiCorsConfigurationArgs | None:
-    if cors is None:
-        return None
-    return aws.apigatewayv2.ApiCorsConfigurationArgs(
-        allow_origins=list(cors.allow_origins),
-        allow_methods=list(cors.allow_methods),
-        allow_headers=list(cors.allow_headers),
-        max_age=cors.max_age,
-    )
-
-
 class LambdaAgent(pulumi.ComponentResource):
-    """One tenant's agent on AWS Lambda, reached through an API Gateway HTTP API.
+    """One tenant's agent on AWS Lambda, reached through an HTTP API or a Function URL.
 
     Creates a least-privilege execution role (assumable only by Lambda for this account;
-    it may write to its own log group, plus the VPC access policy when `lambda.vpc` is set
-    and a mount grant for `lambda.efs`), the log group with retention, the container-image
-    function (published; the adapter's settings and the agent's env as variables, secret
-    values as Pulumi secrets), a `live` alias, and the HTTP API: `$default` route to the
-    alias, `$default` stage with throttling and JSON access logs in their own log group,
-    CORS from the spec, and the invoke permission scoped to this API and the alias.
-    Every taggable resource carries the tenant's tags. The AWS provider comes in through
-    `opts`.
+    it may write to its own log group, plus the VPC access policy when `lambda.vpc` is set,
+    a mount grant for `lambda.efs`, X-Ray writes with `lambda.tracing`, and reads of exactly
+    the agent's Secrets Manager and SSM secrets), the log group with retention, the
+    container-image function (published; the adapter's settings and the agent's env as
+    variables, secret values as Pulumi secrets, secret references as plain variables), a
+    `live` alias, and the endpoint: the HTTP API (`_http_api`) or a Function URL
+    (`_function_url`). Alarms with an SNS topic come with `lambda.alerts` (always in prod);
+    `lambda.canary` hands the alias to CodeDeploy (`_canary`). Every taggable resource
+    carries the tenant's tags. The AWS provider comes in through `opts`.
 
     Lambda shows environment variables to anyone allowed to read the function's
-    configuration: the secret values are encrypted in Pulumi's state, but a production
-    setup should keep them in AWS Secrets Manager and let the agent read them at start.
+    configuration: values from `fromEnv`, `fromFile` or `fromConfig` are encrypted in
+    Pulumi's state but visible there; `fromSecretsManager` and `fromSsm` keep them out.
 
     Attributes:
-        endpoint_url: the HTTP API's URL, `https://<api-id>.execute-api.<region>.amazonaws.com`.
+        endpoint_url: the HTTP API's URL or the Function URL.
         function_name: the function's name (`<tenant>-<environment>-<agent>`, at most 64).
         function_arn: the function's ARN.
-        alias_arn: the `live` alias's ARN (what API Gateway invokes).
+        alias_arn: the `live` alias's ARN (what the endpoint invokes).
         role_arn: the execution role's ARN.
-        api_id: the HTTP API's id.
+        api_id: the HTTP API's id (None with a Function URL).
         log_group_name: the function's log group.
         image_ref: the image the function runs.
+        domain_target: with a custom domain, the name its DNS record points at.
+        alerts_topic_arn: with alerts, the topic the alarms notify.
+        deployment_group: with a canary, the CodeDeploy deployment group releasing versions.
+        last_release: with a canary, the release function's answer for the current version
+            (JSON: `deploymentId`, null when nothing had to move, `fromVersion`, `toVersion`).
     """
 
     endpoint_url: pulumi.Output[str]
@@ -83,14 +78,18 @@ class LambdaAgent(pulumi.ComponentResource):
     function_arn: pulumi.Output[str]
     alias_arn: pulumi.Output[str]
     role_arn: pulumi.Output[str]
-    api_id: pulumi.Output[str]
+    api_id: pulumi.Output[str] | None
     log_group_name: pulumi.Output[str]
     image_ref: pulumi.Output[str]
+    domain_target: pulumi.Output[str] | None
+    alerts_topic_arn: pulumi.Output[str] | None
+    deployment_group: pulumi.Output[str] | None
+    last_release: pulumi.Output[str] | None
 
     def __init__(
         self, name: str, args: LambdaAgentArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        """Declare the function, its role and logs, the alias and the HTTP API.
+        """Declare the function, its role and logs, the alias, the endpoint and operations.
 
         Args:
             name: the component's name; children are named `<name>-<suffix>`.
@@ -125,7 +124,7 @@ class LambdaAgent(pulumi.ComponentResource):
             f"{name}-role-policy",
             name=names.logs_policy,
             role=role.id,
-            policy=log_group.arn.apply(lambda arn: logs_policy(arn, efs_arn)),
+            policy=log_group.arn.apply(lambda arn: logs_policy(arn, efs_arn, tracing=lam.tracing)),
             opts=child,
         )
         permissions: list[pulumi.Resource] = [log_group, role_policy]
@@ -141,6 +140,9 @@ class LambdaAgent(pulumi.ComponentResource):
                     opts=child,
                 )
             )
+        secret_access = declare_secret_access(name, self, spec, names, role, identity.account_id)
+        if secret_access is not None:
+            permissions.append(secret_access)
 
         variables: dict[str, pulumi.Input[str]] = dict(function_environment(spec))
         variables.update(
@@ -173,6 +175,9 @@ class LambdaAgent(pulumi.ComponentResource):
                 if lam.efs is not None
                 else None
             ),
+            tracing_config=(
+                aws.lambda_.FunctionTracingConfigArgs(mode="Active") if lam.tracing else None
+            ),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
                 log_format="Text", log_group=log_group.name
             ),
@@ -184,87 +189,81 @@ class LambdaAgent(pulumi.ComponentResource):
         alias = aws.lambda_.Alias(
             f"{name}-alias",
             name=names.alias,
-            description="The version API Gateway invokes (Jockey)",
+            description=(
+                "The version API Gateway invokes (Jockey)"
+                if lam.endpoint is Endpoint.HTTP_API
+                else "The version the Function URL invokes (Jockey)"
+            ),
             function_name=function.name,
             function_version=function.version,
-            opts=child,
+            # With a canary, CodeDeploy moves the alias to each new version, step by step.
+            opts=pulumi.ResourceOptions(
+                parent=self, ignore_changes=CODEDEPLOY_OWNS if lam.canary else None
+            ),
         )
 
-        access_logs = aws.cloudwatch.LogGroup(
-            f"{name}-access-logs",
-            name=names.access_log_group,
-            retention_in_days=lam.log_retention_days,
-            tags=tags,
-            opts=child,
-        )
-        api = aws.apigatewayv2.Api(
-            f"{name}-api",
-            name=names.api,
-            description=f"{spec.agent.name} for {spec.stack_name} (Jockey)",
-            protocol_type="HTTP",
-            cors_configuration=_cors(lam.api.cors),
-            tags=tags,
-            opts=child,
-        )
-        integration = aws.apigatewayv2.Integration(
-            f"{name}-integration",
-            api_id=api.id,
-            integration_type="AWS_PROXY",
-            integration_method="POST",
-            integration_uri=alias.invoke_arn,
-            payload_format_version="2.0",
-            timeout_milliseconds=integration_timeout_ms(lam.timeout),
-            opts=child,
-        )
-        route = aws.apigatewayv2.Route(
-            f"{name}-route",
-            api_id=api.id,
-            route_key=DEFAULT_ROUTE,
-            target=pulumi.Output.concat("integrations/", integration.id),
-            opts=child,
-        )
-        aws.apigatewayv2.Stage(
-            f"{name}-stage",
-            api_id=api.id,
-            name=DEFAULT_STAGE,
-            auto_deploy=True,
-            default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
-                throttling_burst_limit=lam.api.throttle.burst_limit,
-                throttling_rate_limit=lam.api.throttle.rate_limit,
-            ),
-            access_log_settings=aws.apigatewayv2.StageAccessLogSettingsArgs(
-                destination_arn=access_logs.arn, format=access_log_format()
-            ),
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[route]),
-        )
-        aws.lambda_.Permission(
-            f"{name}-invoke-permission",
-            action="lambda:InvokeFunction",
-            function=function.name,
-            qualifier=alias.name,
-            principal=API_GATEWAY_SERVICE,
-            source_arn=pulumi.Output.concat(api.execution_arn, "/*/*"),
-            opts=child,
-        )
+        self.api_id = self.domain_target = None
+        if lam.endpoint is Endpoint.FUNCTION_URL:
+            self.endpoint_url = declare_function_url(name, self, spec, function, alias)
+        else:
+            api = declare_http_api(name, self, spec, names, function, alias, tags)
+            self.endpoint_url, self.api_id, self.domain_target = (
+                api.url,
+                api.api_id,
+                api.domain_target,
+            )
 
-        self.endpoint_url = api.api_endpoint
+        alerts = effective_alerts(spec)
+        self.alerts_topic_arn = None
+        if alerts is not None:
+            self.alerts_topic_arn = declare_alerts_topic(name, self, alerts, names, tags)
+            declare_alarms(
+                name, self, spec, names, function, list(CanaryAlarm), self.alerts_topic_arn, tags
+            )
+        self.deployment_group = self.last_release = None
+        if lam.canary is not None:
+            gates = declare_alarms(
+                name,
+                self,
+                spec,
+                names,
+                function,
+                lam.canary.alarms,
+                self.alerts_topic_arn,
+                tags,
+                release=True,
+            )
+            canary = declare_canary(
+                name,
+                self,
+                spec,
+                names,
+                function=function,
+                alias=alias,
+                alarms=gates,
+                account_id=identity.account_id,
+                tags=tags,
+            )
+            self.deployment_group, self.last_release = canary.deployment_group, canary.last_release
+
         self.function_name = function.name
         self.function_arn = function.arn
         self.alias_arn = alias.arn
         self.role_arn = role.arn
-        self.api_id = api.id
         self.log_group_name = log_group.name
         self.image_ref = pulumi.Output.from_input(args.image_ref)
-        self.register_outputs(
-            {
-                "endpointUrl": self.endpoint_url,
-                "functionName": self.function_name,
-                "functionArn": self.function_arn,
-                "aliasArn": self.alias_arn,
-                "roleArn": self.role_arn,
-                "apiId": self.api_id,
-                "logGroupName": self.log_group_name,
-                "imageRef": self.image_ref,
-            }
-        )
+        outputs: dict[str, pulumi.Output[str] | None] = {
+            "endpointUrl": self.endpoint_url,
+            "functionName": self.function_name,
+            "functionArn": self.function_arn,
+            "aliasArn": self.alias_arn,
+            "roleArn": self.role_arn,
+            "apiId": self.api_id,
+            "logGroupName": self.log_group_name,
+            "imageRef": self.image_ref,
+            "domainTarget": self.domain_target,
+            "alertsTopicArn": self.alerts_topic_arn,
+            "deploymentGroup": self.deployment_group,
+            "lastRelease": self.last_release,
+        }
+        self.register_outputs({key: value for key, value in outputs.items() if value is not None})

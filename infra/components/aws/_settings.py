@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from infra.spec import DeploymentSpec
+from infra.spec import DeploymentSpec, secret_references
 
 HTTP_API_MAX_TIMEOUT_MS = 30_000
 """The longest an HTTP API integration waits (API Gateway's hard limit)."""
@@ -32,7 +32,11 @@ ACCESS_LOG_FIELDS = {
 def function_environment(spec: DeploymentSpec) -> dict[str, str]:
     """The function's plain environment: the agent's env plus the adapter's settings.
 
-    Secret values are not here: the component adds them as Pulumi secrets.
+    Secret values are not here: the component adds them as Pulumi secrets. Secrets Manager
+    and SSM secrets are here as references only (`<NAME>_SECRET_ARN`, `<NAME>_SSM_PARAMETER`):
+    the agent reads their values itself, so no value reaches Lambda's configuration or
+    Pulumi's state. The adapter streams (`AWS_LWA_INVOKE_MODE`) when the endpoint does, and
+    lets a slow initialisation finish in the background (`AWS_LWA_ASYNC_INIT`) when asked.
 
     Args:
         spec: the validated deployment spec.
@@ -41,14 +45,20 @@ def function_environment(spec: DeploymentSpec) -> dict[str, str]:
         Variable names to values.
     """
     agent = spec.agent
-    return {
+    variables = {
         **agent.env,
+        **secret_references(spec),
         "PORT": str(agent.port),
         "AWS_LWA_PORT": str(agent.port),
         "AWS_LWA_READINESS_CHECK_PATH": agent.health_path,
         "AGENT_NAME": agent.name,
         "AGENT_VERSION": agent.version,
     }
+    if spec.lambda_.streams:
+        variables["AWS_LWA_INVOKE_MODE"] = "response_stream"
+    if agent.async_init:
+        variables["AWS_LWA_ASYNC_INIT"] = "true"
+    return variables
 
 
 def integration_timeout_ms(function_timeout_s: int) -> int:
