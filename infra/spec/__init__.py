@@ -60,6 +60,7 @@ from infra.spec._rules import (
     effective_disruption_budget,
     effective_function_url_auth,
     secret_references,
+    spec_warnings,
 )
 from infra.spec._schema import spec_json_schema
 from infra.spec._secrets import SecretOrigin, resolve_secret_values
@@ -128,6 +129,7 @@ __all__ = [
     "secret_references",
     "spec_from_stack_config",
     "spec_json_schema",
+    "spec_warnings",
     "stack_name",
     "validate_spec",
 ]

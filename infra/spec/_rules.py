@@ -472,3 +472,35 @@ def effective_alerts(spec: DeploymentSpec) -> AlertsSpec | None:
     if spec.lambda_.alerts is not None or spec.tenant.environment.value != "prod":
         return spec.lambda_.alerts
     return AlertsSpec()
+
+
+def spec_warnings(spec: DeploymentSpec) -> list[SpecProblem]:
+    """What a valid spec allows but its operator should hear about (shown, never refused).
+
+    Args:
+        spec: a validated spec.
+
+    Returns:
+        One problem-shaped warning each (path, what it means, value, what to do instead).
+    """
+    from infra.spec._models import FunctionUrlAuth
+
+    lam = spec.lambda_
+    public_url = (
+        lam.enabled
+        and lam.endpoint.value == "functionUrl"
+        and spec.tenant.environment.value == "prod"
+        and effective_function_url_auth(spec) is FunctionUrlAuth.NONE
+    )
+    if not public_url:
+        return []
+    return [
+        SpecProblem(
+            "lambda.functionUrl.authType",
+            "makes the prod Function URL public: anyone who finds it can call the agent and "
+            "spend its budget",
+            "NONE",
+            "use AWS_IAM (callers sign requests with SigV4), or make sure the agent "
+            "authenticates every request itself",
+        )
+    ]

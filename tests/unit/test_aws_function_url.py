@@ -92,7 +92,8 @@ def test_opening_a_prod_url_is_explicit_and_warned_about() -> None:
     rendered = render_agent(url_spec("prod", functionUrl={"authType": "NONE"}))
     assert rendered.one(URL).props["authorizationType"] == "NONE"
     (warning,) = rendered.warnings
-    assert "acme-prod" in warning and "public" in warning and "AWS_IAM" in warning
+    assert warning.startswith("acme-prod: lambda.functionUrl.authType: makes the prod")
+    assert "public" in warning and "use AWS_IAM" in warning
 
 
 def test_no_http_api_and_the_url_is_the_endpoint(dev_url: Rendered) -> None:

@@ -29,6 +29,7 @@ from infra.spec import (
     load_spec_file,
     resolve_secret_values,
     secret_references,
+    spec_warnings,
     validate_spec,
 )
 from infra.spec._errors import shown_value
@@ -1305,3 +1306,14 @@ def test_canary_steps_map_to_codedeploy_traffic_shifts() -> None:
 
     assert canary is not None and canary.traffic_shift == TrafficShift("canary", 10, 10)
     assert linear is not None and linear.traffic_shift == TrafficShift("linear", 25, 10)
+
+
+def test_only_an_opened_prod_function_url_is_warned_about() -> None:
+    prod = _changed(BASES["prod"], {**URL, "kubernetes.enabled": False})
+    opened = _changed(prod, {"lambda.functionUrl": {"authType": "NONE"}})
+
+    (warning,) = spec_warnings(_validate(opened))
+    assert warning.path == "lambda.functionUrl.authType" and warning.value == "NONE"
+    assert "public" in warning.message and "AWS_IAM" in warning.fix
+    assert spec_warnings(_validate(prod)) == []
+    assert spec_warnings(_validate(_changed(BASES["dev"], URL))) == [], "dev is open by default"

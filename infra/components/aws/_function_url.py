@@ -18,17 +18,6 @@ from infra.spec import effective_function_url_auth as url_auth
 PUBLIC = "*"
 
 
-def public_url_warning(spec: DeploymentSpec) -> str | None:
-    """The warning a production Function URL open to anyone deserves (None otherwise)."""
-    if spec.tenant.environment.value != "prod" or url_auth(spec) is not FunctionUrlAuth.NONE:
-        return None
-    return (
-        f"{spec.stack_name}: the Function URL of {spec.agent.name} is public "
-        "(lambda.functionUrl.authType: NONE in prod): anyone who finds it can call the agent "
-        "and spend its budget; use AWS_IAM, or keep the agent's own authentication"
-    )
-
-
 def _cors(cors: FunctionUrlCorsSpec | None) -> aws.lambda_.FunctionUrlCorsArgs | None:
     if cors is None:
         return None
@@ -50,8 +39,6 @@ def declare_function_url(
     alias: aws.lambda_.Alias,
 ) -> pulumi.Output[str]:
     """The Function URL on the alias, and with `NONE` auth the public invoke permissions.
-
-    In prod, a public URL is warned about on every preview and up.
 
     Args:
         name: the component's name; children are `<name>-url` and `<name>-url-*`.
@@ -93,7 +80,4 @@ def declare_function_url(
             invoked_via_function_url=True,
             opts=child,
         )
-    warning = public_url_warning(spec)
-    if warning is not None:
-        pulumi.log.warn(warning, resource=parent)
     return url.function_url

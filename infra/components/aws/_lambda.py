@@ -17,7 +17,7 @@ from infra.components.aws._names import aws_names
 from infra.components.aws._policies import VPC_ACCESS_POLICY, lambda_trust_policy, logs_policy
 from infra.components.aws._secret_access import declare_secret_access
 from infra.components.aws._settings import function_environment
-from infra.spec import CanaryAlarm, DeploymentSpec, Endpoint, effective_alerts
+from infra.spec import CanaryAlarm, DeploymentSpec, Endpoint, effective_alerts, spec_warnings
 
 TYPE_TOKEN = "jockey:aws:LambdaAgent"
 CODEDEPLOY_OWNS = ["functionVersion", "routingConfig"]
@@ -51,7 +51,9 @@ class LambdaAgent(pulumi.ComponentResource):
     `live` alias, and the endpoint: the HTTP API (`_http_api`) or a Function URL
     (`_function_url`). Alarms with an SNS topic come with `lambda.alerts` (always in prod);
     `lambda.canary` hands the alias to CodeDeploy (`_canary`). Every taggable resource
-    carries the tenant's tags. The AWS provider comes in through `opts`.
+    carries the tenant's tags. The AWS provider comes in through `opts`. What the spec allows
+    but deserves attention (a public Function URL in prod) is logged as a warning on every
+    preview and up.
 
     Lambda shows environment variables to anyone allowed to read the function's
     configuration: values from `fromEnv`, `fromFile` or `fromConfig` are encrypted in
@@ -102,6 +104,9 @@ class LambdaAgent(pulumi.ComponentResource):
         names = aws_names(spec)
         tags = tenant_tags(spec)
         child = pulumi.ResourceOptions(parent=self)
+        for warning in spec_warnings(spec):
+            if warning.path.startswith("lambda."):
+                pulumi.log.warn(f"{spec.stack_name}: {warning}", resource=self)
 
         identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
         role = aws.iam.Role(
