@@ -12,6 +12,14 @@ Example:
 from infra.spec._confine import SPEC_ROOT_VARIABLE, OutsideRootWarning
 from infra.spec._environ import NEVER_READABLE, SECRET_ENV_ALLOW_VARIABLE, EnvPolicy
 from infra.spec._errors import SpecError, SpecProblem, format_problems
+from infra.spec._lambda_rules import (
+    SECRET_ARN_SUFFIX,
+    SSM_PARAMETER_SUFFIX,
+    effective_alerts,
+    effective_function_url_auth,
+    secret_references,
+    spec_warnings,
+)
 from infra.spec._load import load_spec_file, spec_from_stack_config, validate_spec
 from infra.spec._models import (
     AgentSpec,
@@ -52,16 +60,7 @@ from infra.spec._models import (
     VpcSpec,
 )
 from infra.spec._quantity import parse_quantity
-from infra.spec._rules import (
-    SECRET_ARN_SUFFIX,
-    SSM_PARAMETER_SUFFIX,
-    effective_alerts,
-    effective_autoscaling,
-    effective_disruption_budget,
-    effective_function_url_auth,
-    secret_references,
-    spec_warnings,
-)
+from infra.spec._rules import effective_autoscaling, effective_disruption_budget
 from infra.spec._schema import spec_json_schema
 from infra.spec._secrets import SecretOrigin, resolve_secret_values
 from infra.spec._stack_file import load_stack_file
