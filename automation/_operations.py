@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import pulumi.automation as auto
 from pulumi.automation import events as engine_events
 
@@ -31,14 +30,14 @@ from infra.spec import DeploymentSpec, SpecError, resolve_secret_values
 
 
 def inline_program(spec: DeploymentSpec | None, secret_values: Mapping[str, str]) -> auto.PulumiFn:
-    """The shared program as an inline program; secrets enter as Pulumi secrets."""
+    """The shared program as an inline program (`deploy` makes the secret values secrets)."""
 
     def program() -> None:
         if spec is None:
             raise RuntimeError("this stack operation does not run the program")
         from infra.program import deploy
 
-        deploy(spec, {name: pulumi.Output.secret(value) for name, value in secret_values.items()})
+        deploy(spec, secret_values)
 
     return program
 

@@ -8,9 +8,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from automation._diff import ResourceDiff
-
-REDACTED = "[secret]"
-"""What a secret value is replaced with in results, reports and JSON output."""
+from infra.spec import REDACTED
 
 
 class Operation(StrEnum):

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from automation._results import REDACTED
+from infra.spec import REDACTED
 
 Segment = str | int
 """A map key or a list index."""

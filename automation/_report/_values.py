@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from automation._results import REDACTED
+from infra.spec import REDACTED
 
 SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
 """The key that marks a special value (secret, asset, archive, resource reference)."""

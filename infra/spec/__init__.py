@@ -11,7 +11,7 @@ Example:
 
 from infra.spec._confine import SPEC_ROOT_VARIABLE, OutsideRootWarning
 from infra.spec._environ import NEVER_READABLE, SECRET_ENV_ALLOW_VARIABLE, EnvPolicy
-from infra.spec._errors import SpecError, SpecProblem, format_problems
+from infra.spec._errors import REDACTED, SpecError, SpecProblem, format_problems
 from infra.spec._lambda_rules import (
     SECRET_ARN_SUFFIX,
     SSM_PARAMETER_SUFFIX,
@@ -71,6 +71,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "NEVER_READABLE",
+    "REDACTED",
     "SECRET_ARN_SUFFIX",
     "SECRET_ENV_ALLOW_VARIABLE",
     "SPEC_ROOT_VARIABLE",

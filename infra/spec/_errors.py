@@ -13,7 +13,7 @@ RULE = "jockey_rule"
 """The pydantic error type of Jockey's own rules (its context carries the fix)."""
 CROSS_FIELD = "jockey_cross_field"
 """The pydantic error type carrying problems found across fields (with full paths)."""
-REDACTED = "<redacted>"
+REDACTED = "[secret]"
 """Shown instead of a value that may be a secret."""
 VALUE_LIMIT = 120
 """The most characters of a value a problem shows (a hostile spec may hold huge values)."""
