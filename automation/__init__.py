@@ -17,6 +17,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
+    "UnsafeOutputError": "automation._errors",
+    "cancel_on_signals": "automation._cancel",
     "ChangeCounts": "automation._results",
     "ChangeKind": "automation._report",
     "ConfigurationError": "automation._errors",
@@ -86,6 +88,9 @@ if TYPE_CHECKING:
     from automation._api import (
         up as up,
     )
+    from automation._cancel import (
+        cancel_on_signals as cancel_on_signals,
+    )
     from automation._errors import (
         ConfigurationError as ConfigurationError,
     )
@@ -106,6 +111,9 @@ if TYPE_CHECKING:
     )
     from automation._errors import (
         ToolchainMissingError as ToolchainMissingError,
+    )
+    from automation._errors import (
+        UnsafeOutputError as UnsafeOutputError,
     )
     from automation._events import (
         EventCallback as EventCallback,
