@@ -27,6 +27,7 @@ class EventKind(StrEnum):
     DIAGNOSTIC = "diagnostic"
     SUMMARY = "summary"
     CANCEL = "cancel"
+    PHASE = "phase"
     OTHER = "other"
 
 
@@ -45,6 +46,9 @@ class OperationEvent:
         op: the step (create, update, same, ...), for resource events.
         message: diagnostic text (already free of secret plaintext: `show_secrets` is off).
         severity: diagnostic severity.
+        phase: for `phase` events, the rollout phase reached (building, pushing, deploying,
+            awaiting-rollout, running, failed, rolling-back, rolled-back); `message` has
+            the detail.
     """
 
     tenant: str
@@ -57,6 +61,7 @@ class OperationEvent:
     op: str | None = None
     message: str | None = None
     severity: str | None = None
+    phase: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's JSON-lines object for this event (`"kind": "event"`)."""
@@ -72,6 +77,7 @@ class OperationEvent:
             "op": self.op,
             "severity": self.severity,
             "message": self.message,
+            "phase": self.phase,
         }
 
 
