@@ -3,11 +3,13 @@ to a folder (no cluster: KUBECONFIG is removed), and a secret canary to hunt for
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from automation._toolchain import Toolchain, find_toolchain
+from tests.engine.cluster_support import LiveCluster, running_cluster
 from tests.engine.engine_support import CANARY, PASSPHRASE, TenantFiles
 
 
@@ -33,7 +35,16 @@ def tenant_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TenantFiles
     monkeypatch.delenv("JOCKEY_SECRETS_PROVIDER", raising=False)
     monkeypatch.delenv("KUBECONFIG", raising=False)
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("JOCKEY_TEST_OPENAI_KEY", CANARY)
+    monkeypatch.setenv("ACME_TEST_OPENAI_KEY", CANARY)
     spec_dir = tmp_path / "specs"
     spec_dir.mkdir()
-    return TenantFiles(home=home, out=tmp_path / "out", spec_dir=spec_dir)
+    # Rendered manifests stay inside the spec folder: spec paths are confined to their root.
+    return TenantFiles(home=home, out=spec_dir / "out", spec_dir=spec_dir)
+
+
+@pytest.fixture(scope="session")
+def live_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCluster]:
+    """A real local control plane (scripts/cluster: etcd, apiserver, KWOK fake nodes), one per
+    session: built if needed (cached), started in a temporary folder, stopped at the end."""
+    with running_cluster(tmp_path_factory.mktemp("cluster")) as cluster:
+        yield cluster
