@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from infra.components._runtime import agent_environment
 from infra.spec import DeploymentSpec, secret_references
 
 HTTP_API_MAX_TIMEOUT_MS = 30_000
@@ -48,11 +49,7 @@ def function_environment(spec: DeploymentSpec) -> dict[str, str]:
     variables = {
         **agent.env,
         **secret_references(spec),
-        "PORT": str(agent.port),
-        "AWS_LWA_PORT": str(agent.port),
-        "AWS_LWA_READINESS_CHECK_PATH": agent.health_path,
-        "AGENT_NAME": agent.name,
-        "AGENT_VERSION": agent.version,
+        **agent_environment(agent),
     }
     if spec.lambda_.streams:
         variables["AWS_LWA_INVOKE_MODE"] = "response_stream"

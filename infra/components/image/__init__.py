@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from infra.components._runtime import RUN_AS_ID
 from infra.components.image._context import DockerIgnore, context_files, context_hash
 from infra.components.image._dockerfile import (
     DEFAULT_DOCKERIGNORE,
     LAMBDA_ADAPTER_IMAGE,
     LAMBDA_ADAPTER_PATH,
     PYTHON_BASE_IMAGES,
-    RUN_AS_ID,
     base_image,
     render_dockerfile,
     render_dockerignore,

@@ -14,6 +14,7 @@ import shlex
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from infra.components._runtime import RUN_AS_ID, agent_environment
 from infra.spec import AgentSpec, BuildSpec
 
 PYTHON_BASE_IMAGES: Mapping[str, str] = MappingProxyType(
@@ -32,8 +33,6 @@ LAMBDA_ADAPTER_IMAGE = "public.ecr.aws/awsguru/aws-lambda-adapter:0.9.1"
 LAMBDA_ADAPTER_PATH = "/opt/extensions/lambda-adapter"
 """Where Lambda looks for the adapter: external extensions live in /opt/extensions."""
 
-RUN_AS_ID = 10001
-"""The image's non-root UID and GID; the Kubernetes pod security context uses the same."""
 
 APP_DIR = "/app"
 _BARE_VALUE = re.compile(r"[A-Za-z0-9_./:@+-]+")
@@ -101,11 +100,7 @@ def render_dockerfile(agent: AgentSpec, build: BuildSpec) -> str:
         "PYTHONUNBUFFERED": "1",
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "PIP_ROOT_USER_ACTION": "ignore",
-        "PORT": str(agent.port),
-        "AWS_LWA_PORT": str(agent.port),
-        "AWS_LWA_READINESS_CHECK_PATH": agent.health_path,
-        "AGENT_NAME": agent.name,
-        "AGENT_VERSION": agent.version,
+        **agent_environment(agent),
     }
     labels = {
         "org.opencontainers.image.title": agent.name,
