@@ -84,15 +84,19 @@ def validate_spec(
     if problems:
         raise SpecError(problems)
     resolved = resolve_paths(spec, base_dir)
+    spec_root = choose_root(base_dir, root, environ)
     problems = confinement_problems(
-        resolved,
-        choose_root(base_dir, root, environ),
-        allow_outside_root=allow_outside_root,
-        environ=environ,
+        resolved, spec_root, allow_outside_root=allow_outside_root, environ=environ
     )
     if problems:
         raise SpecError(problems)
-    problems = [*path_problems(resolved), *kubeconfig_problems(resolved.kubernetes.cluster)]
+    kubeconfig = kubeconfig_problems(
+        resolved.kubernetes.cluster,
+        root=spec_root,
+        environ=environ,
+        allow_outside_root=allow_outside_root,
+    )
+    problems = [*path_problems(resolved), *kubeconfig]
     if problems:
         raise SpecError(problems)
     return resolved
