@@ -6,6 +6,7 @@ environment variable) wherever it appears.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -14,7 +15,7 @@ import typer
 from automation._exit_codes import ExitCode
 
 if TYPE_CHECKING:
-    from infra.spec import DeploymentSpec
+    from infra.spec import DeploymentSpec, SpecError
 
 SpecFiles = Annotated[
     list[Path],
@@ -101,28 +102,52 @@ def _is_stack_file(path: Path) -> bool:
     return path.name.startswith("Pulumi.") and path.suffix in (".yaml", ".yml")
 
 
+def _load_one(
+    file: Path, root: Path | None, allow_outside_root: bool
+) -> DeploymentSpec | SpecError:
+    from infra.spec import SpecError, load_spec_file, load_stack_file
+
+    try:
+        if _is_stack_file(file):
+            return load_stack_file(file, allow_outside_root=allow_outside_root)
+        return load_spec_file(file, root=root, allow_outside_root=allow_outside_root)
+    except SpecError as error:
+        return error
+
+
 def load_specs(
     files: list[Path], *, root: Path | None = None, allow_outside_root: bool = False
 ) -> list[DeploymentSpec]:
     """Load every file; on any invalid spec print one line per problem and exit 3.
 
     A `Pulumi.<stack>.yaml` is read as a stack: its `jockey:*` config is validated (secure
-    values are never printed).
+    values are never printed). What a valid spec allows but the operator should hear about
+    (`spec_warnings`, paths let out by `--allow-outside-root`) is printed on stderr as
+    `FILE: warning: ...` lines.
     """
-    from infra.spec import SpecError, load_spec_file, load_stack_file
+    from infra.spec import OutsideRootWarning, SpecError, format_problems, spec_warnings
 
     specs: list[DeploymentSpec] = []
     failed = False
     for file in files:
-        try:
-            if _is_stack_file(file):
-                specs.append(load_stack_file(file, allow_outside_root=allow_outside_root))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", OutsideRootWarning)
+            loaded = _load_one(file, root, allow_outside_root)
+        for warning in caught:
+            if issubclass(warning.category, OutsideRootWarning):
+                err(f"{file}: warning: {warning.message}")
             else:
-                specs.append(load_spec_file(file, root=root, allow_outside_root=allow_outside_root))
-        except SpecError as error:
+                warnings.showwarning(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                )
+        if isinstance(loaded, SpecError):
             failed = True
-            for problem in error.problems:
-                err(f"{file}: {problem}")
+            for line in format_problems(loaded):
+                err(f"{file}: {line}")
+            continue
+        specs.append(loaded)
+        for problem in spec_warnings(loaded):
+            err(f"{file}: warning: {problem}")
     if failed:
         raise typer.Exit(ExitCode.INVALID_SPEC)
     stacks = [spec.stack_name for spec in specs]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pulumi
 
 from infra.program import deploy
-from infra.spec import SpecError, spec_from_stack_config
+from infra.spec import SpecError, format_problems, spec_from_stack_config
 
 _SECTIONS = ("tenant", "agent", "lambda", "kubernetes")
 
@@ -22,8 +22,9 @@ def main() -> None:
             {name: value for name, value in objects.items() if value is not None}, project_dir
         )
     except SpecError as error:
-        # Stack config paths are `jockey:<section>.<field>`; nothing has been registered.
-        lines = "\n".join(f"  jockey:{problem}" for problem in error.problems)
+        # The problems' paths already read `jockey:<section>.<field>`, as the keys are
+        # written in Pulumi.<stack>.yaml; nothing has been registered.
+        lines = "\n".join(f"  {line}" for line in format_problems(error))
         raise pulumi.RunError(f"invalid Jockey config in this stack:\n{lines}") from None
     secret_env = {
         name: config.require_secret(source.from_config)

@@ -19,6 +19,9 @@ VALUE_LIMIT = 120
 """The most characters of a value a problem shows (a hostile spec may hold huge values)."""
 _TEXT_LIMIT = 400
 """The most characters of a problem's path, message or fix (paths hold the spec's own keys)."""
+PROBLEMS_SHOWN = 50
+"""The most problems printed for one spec; a count of the rest follows (a hostile or
+mistyped spec can hold thousands, and the first ones are what to fix first)."""
 _REPR = reprlib.Repr()
 _REPR.maxlevel = 3
 _REPR.maxstring = _REPR.maxother = _REPR.maxlong = VALUE_LIMIT
@@ -67,7 +70,9 @@ def shown_value(value: Any) -> str:
 
 
 class SpecError(Exception):
-    """A spec is invalid; `problems` lists every problem found (`str` gives one per line).
+    """A spec is invalid; `problems` lists every problem found.
+
+    `str` gives one per line, at most `PROBLEMS_SHOWN` of them (see `format_problems`).
 
     Attributes:
         problems: the problems, in the order they were found.
@@ -75,12 +80,23 @@ class SpecError(Exception):
 
     def __init__(self, problems: Iterable[SpecProblem]) -> None:
         self.problems: tuple[SpecProblem, ...] = tuple(problems)
-        super().__init__("\n".join(str(problem) for problem in self.problems))
+        super().__init__("\n".join(format_problems(self)))
 
 
-def format_problems(error: SpecError) -> list[str]:
-    """One line per problem: `path: message (value) — fix`."""
-    return [str(problem) for problem in error.problems]
+def format_problems(error: SpecError, limit: int = PROBLEMS_SHOWN) -> list[str]:
+    """One line per problem: `path: message (value) — fix`, at most `limit` of them.
+
+    Past the limit, one last line says how many more there are (`... and 12 more problems`);
+    `error.problems` still holds them all.
+    """
+    lines = [str(problem) for problem in error.problems[:limit]]
+    hidden = len(error.problems) - len(lines)
+    if hidden > 0:
+        lines.append(
+            f"... and {hidden} more problem{'s' if hidden > 1 else ''} "
+            "(fix these first, then validate again)"
+        )
+    return lines
 
 
 _NO_VALUE: Any = object()
