@@ -42,12 +42,18 @@ def _build_and_push(
     return image.image_ref
 
 
-def deploy(spec: DeploymentSpec, secret_env: Mapping[str, pulumi.Input[str]]) -> None:
+def deploy(
+    spec: DeploymentSpec,
+    secret_env: Mapping[str, pulumi.Input[str]],
+    pull_secret: pulumi.Input[str] | None = None,
+) -> None:
     """Build every resource of one tenant and export its outputs.
 
     Args:
         spec: the validated deployment spec.
         secret_env: the agent's secret environment values (made Pulumi secrets here).
+        pull_secret: the registry credentials of `agent.image.pullSecret`, a Docker config
+            JSON (made a Pulumi secret here).
     """
     secrets = {name: pulumi.Output.secret(value) for name, value in secret_env.items()}
     build = spec.agent.image.build
@@ -91,10 +97,19 @@ def deploy(spec: DeploymentSpec, secret_env: Mapping[str, pulumi.Input[str]]) ->
         cluster = spec.kubernetes.cluster
         agent = KubernetesAgent(
             f"{spec.stack_name}-kubernetes",
-            KubernetesAgentArgs(spec=spec, image=image_ref, secret_env=secrets),
+            KubernetesAgentArgs(
+                spec=spec,
+                image=image_ref,
+                secret_env=secrets,
+                pull_secret=pulumi.Output.secret(pull_secret) if pull_secret is not None else None,
+            ),
             opts=pulumi.ResourceOptions(providers=[kubernetes_provider(cluster)]),
         )
         pulumi.export("namespace", agent.namespace)
         pulumi.export("serviceUrl", agent.service_url)
+        if agent.claim_name is not None:
+            pulumi.export(
+                "storage", {"claim": agent.claim_name, "onDestroy": agent.storage_on_destroy}
+            )
         if cluster.render_dir is not None:
             pulumi.export("renderDir", str(cluster.render_dir))

@@ -12,6 +12,7 @@ Example:
 from infra.spec._confine import SPEC_ROOT_VARIABLE, OutsideRootWarning
 from infra.spec._environ import NEVER_READABLE, SECRET_ENV_ALLOW_VARIABLE, EnvPolicy
 from infra.spec._errors import REDACTED, SpecError, SpecProblem, format_problems
+from infra.spec._kubernetes_rules import effective_retain_on_destroy, is_single_writer
 from infra.spec._lambda_rules import (
     SECRET_ARN_SUFFIX,
     SSM_PARAMETER_SUFFIX,
@@ -22,6 +23,9 @@ from infra.spec._lambda_rules import (
 )
 from infra.spec._load import load_spec_file, spec_from_stack_config, validate_spec
 from infra.spec._models import (
+    AccessGrant,
+    AccessMode,
+    AccessRole,
     AgentSpec,
     AlertsSpec,
     ApiSpec,
@@ -49,17 +53,21 @@ from infra.spec._models import (
     NetworkPolicySpec,
     Platform,
     QuotaSpec,
+    RegistryCredentialSource,
     ResourcesSpec,
     RolloutStrategy,
     SecretSource,
     ServiceSpec,
     ServiceType,
+    StorageSpec,
+    SubjectKind,
     TenantSpec,
     ThrottleSpec,
     TrafficShift,
     VpcSpec,
 )
 from infra.spec._quantity import parse_quantity
+from infra.spec._registry_auth import resolve_pull_secret
 from infra.spec._rules import effective_autoscaling, effective_disruption_budget
 from infra.spec._schema import spec_json_schema
 from infra.spec._secrets import SecretOrigin, resolve_secret_values
@@ -76,6 +84,9 @@ __all__ = [
     "SECRET_ENV_ALLOW_VARIABLE",
     "SPEC_ROOT_VARIABLE",
     "SSM_PARAMETER_SUFFIX",
+    "AccessGrant",
+    "AccessMode",
+    "AccessRole",
     "AgentSpec",
     "AlertsSpec",
     "ApiSpec",
@@ -105,6 +116,7 @@ __all__ = [
     "OutsideRootWarning",
     "Platform",
     "QuotaSpec",
+    "RegistryCredentialSource",
     "ResourcesSpec",
     "RolloutStrategy",
     "SecretOrigin",
@@ -113,6 +125,8 @@ __all__ = [
     "ServiceType",
     "SpecError",
     "SpecProblem",
+    "StorageSpec",
+    "SubjectKind",
     "TenantSpec",
     "ThrottleSpec",
     "TrafficShift",
@@ -121,10 +135,13 @@ __all__ = [
     "effective_autoscaling",
     "effective_disruption_budget",
     "effective_function_url_auth",
+    "effective_retain_on_destroy",
     "format_problems",
+    "is_single_writer",
     "load_spec_file",
     "load_stack_file",
     "parse_quantity",
+    "resolve_pull_secret",
     "resolve_secret_values",
     "secret_references",
     "spec_from_stack_config",

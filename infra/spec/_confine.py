@@ -50,6 +50,9 @@ def spec_paths(spec: DeploymentSpec) -> list[tuple[str, Path]]:
     for name, source in sorted(spec.agent.secret_env.items()):
         if source.from_file is not None:
             paths.append((f"agent.secretEnv.{name}.fromFile", source.from_file))
+    pull_secret = spec.agent.image.pull_secret
+    if pull_secret is not None and pull_secret.from_file is not None:
+        paths.append(("agent.image.pullSecret.fromFile", pull_secret.from_file))
     cluster = spec.kubernetes.cluster
     if cluster.kubeconfig is not None:
         paths.append((KUBECONFIG_FIELD, cluster.kubeconfig))

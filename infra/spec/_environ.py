@@ -128,14 +128,17 @@ def env_source_problems(spec: DeploymentSpec, environ: Mapping[str, str]) -> lis
         One problem per refused name (the name only, never a value).
     """
     policy = EnvPolicy.from_environ(environ)
+    named = [
+        (f"agent.secretEnv.{name}.fromEnv", source.from_env)
+        for name, source in sorted(spec.agent.secret_env.items())
+    ]
+    pull_secret = spec.agent.image.pull_secret
+    if pull_secret is not None:
+        named.append(("agent.image.pullSecret.fromEnv", pull_secret.from_env))
     problems = []
-    for name, source in sorted(spec.agent.secret_env.items()):
-        if source.from_env is None:
-            continue
-        refusal = policy.refusal(source.from_env)
+    for where, variable in named:
+        refusal = policy.refusal(variable) if variable is not None else None
         if refusal is not None:
             message, fix = refusal
-            problems.append(
-                SpecProblem(f"agent.secretEnv.{name}.fromEnv", message, source.from_env, fix)
-            )
+            problems.append(SpecProblem(where, message, variable, fix))
     return problems

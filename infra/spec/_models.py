@@ -8,15 +8,24 @@ value lands (`infra.spec._types`); rules across sections live in `infra.spec._ru
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Literal, NamedTuple, Self
+from typing import Annotated, Any, Literal, NamedTuple, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
-from infra.spec._errors import cross_field_error, rule_error
+from infra.spec._errors import REDACTED, cross_field_error, rule_error
 from infra.spec._stack_name import stack_name
 from infra.spec._types import (
     CLOUDWATCH_RETENTION_DAYS,
@@ -56,10 +65,14 @@ from infra.spec._types import (
     SemanticVersion,
     SnsTopicArn,
     SsmParameter,
+    StorageQuantity,
+    SubjectName,
     SubnetId,
     TenantId,
+    VolumeMountPath,
     at_least_one,
     count_between,
+    dns_subdomain,
     in_range,
     one_of,
     unique,
@@ -133,6 +146,28 @@ class ServiceType(StrEnum):
     CLUSTER_IP = "ClusterIP"
     NODE_PORT = "NodePort"
     LOAD_BALANCER = "LoadBalancer"
+
+
+class AccessMode(StrEnum):
+    """How a PersistentVolumeClaim's volume may be mounted."""
+
+    READ_WRITE_ONCE = "ReadWriteOnce"
+    READ_WRITE_MANY = "ReadWriteMany"
+
+
+class SubjectKind(StrEnum):
+    """Who a tenant access grant is for (a RoleBinding subject)."""
+
+    USER = "User"
+    GROUP = "Group"
+    SERVICE_ACCOUNT = "ServiceAccount"
+
+
+class AccessRole(StrEnum):
+    """The cluster's built-in roles a tenant may grant in its namespace."""
+
+    VIEW = "view"
+    EDIT = "edit"
 
 
 class Platform(StrEnum):
@@ -256,6 +291,46 @@ class BuildSpec(SpecModel):
     )
 
 
+class RegistryCredentialSource(SpecModel):
+    """Where the image registry's credentials (a Docker config JSON) are read from.
+
+    Exactly one source; resolved by the CLI or the Automation API like `secretEnv`'s
+    (the operator's `fromEnv` policy, paths confined to the spec's root).
+    """
+
+    from_env: EnvSourceName | None = Field(
+        default=None, description="An environment variable holding the Docker config JSON."
+    )
+    from_file: Path | None = Field(
+        default=None,
+        description="A file holding the Docker config JSON (such as ~/.docker/config.json "
+        "copied beside the spec), relative to the spec file.",
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if (self.from_env is None) == (self.from_file is None):
+            raise rule_error(
+                "needs exactly one source",
+                "use fromEnv: VARIABLE or fromFile: path (a Docker config JSON with auths)",
+            )
+        return self
+
+
+def _no_inline_credentials(value: Any) -> Any:
+    """Refuse credentials written into the spec, without echoing them in the problem."""
+    if value is None or (isinstance(value, Mapping) and set(value) <= _CREDENTIAL_SOURCES):
+        return value
+    raise rule_error(
+        "holds credentials written in the spec, or keys other than fromEnv and fromFile",
+        "never write registry credentials here: use {fromEnv: VARIABLE} or {fromFile: path}",
+        value=REDACTED,
+    )
+
+
+_CREDENTIAL_SOURCES = {"fromEnv", "fromFile"}
+
+
 class ImageSpec(SpecModel):
     """The agent image: exactly one of a prebuilt `ref` or a `build`."""
 
@@ -265,6 +340,13 @@ class ImageSpec(SpecModel):
         "outside prod; Lambda needs an Amazon ECR image).",
     )
     build: BuildSpec | None = Field(default=None, description="Build from a context.")
+    pull_secret: Annotated[
+        RegistryCredentialSource | None, BeforeValidator(_no_inline_credentials)
+    ] = Field(
+        default=None,
+        description="Credentials of a private registry (Kubernetes): a Docker config JSON "
+        "that becomes a kubernetes.io/dockerconfigjson Secret the pods pull with.",
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
@@ -762,6 +844,73 @@ class IngressSpec(SpecModel):
     )
 
 
+class StorageSpec(SpecModel):
+    """A PersistentVolumeClaim in the tenant namespace, mounted into the agent."""
+
+    size: StorageQuantity = Field(description="Requested size, such as 1Gi (at least 1Mi).")
+    storage_class: DnsSubdomain | None = Field(
+        default=None, description="A StorageClass of the cluster; unset: the cluster's default."
+    )
+    access_mode: AccessMode = Field(
+        default=AccessMode.READ_WRITE_ONCE,
+        description="ReadWriteOnce (a single writer: needs strategy Recreate, 1 replica, no "
+        "autoscaling) or ReadWriteMany (a volume the storage class can share).",
+    )
+    mount_path: VolumeMountPath = Field(
+        default="/data",
+        description="Where the agent sees the volume (writable; the root filesystem stays "
+        "read-only).",
+    )
+    retain_on_destroy: StrictBool | None = Field(
+        default=None,
+        description="Keep the claim and its namespace on destroy; unset: keep in prod, "
+        "delete elsewhere.",
+    )
+
+
+class AccessGrant(SpecModel):
+    """A RoleBinding in the tenant namespace to the cluster's built-in view or edit role."""
+
+    kind: SubjectKind = Field(description="User | Group | ServiceAccount.")
+    name: SubjectName = Field(
+        description="The user, group or service account name (never a system: identity)."
+    )
+    namespace: DnsLabel | None = Field(
+        default=None,
+        description="A ServiceAccount's namespace (default: the tenant's); ServiceAccount only.",
+    )
+    role: AccessRole = Field(
+        description="view (read, no Secrets) or edit (change workloads, read Secrets); never "
+        "admin or cluster-wide."
+    )
+
+    @model_validator(mode="after")
+    def _namespace_for_service_accounts(self) -> Self:
+        if self.namespace is not None and self.kind is not SubjectKind.SERVICE_ACCOUNT:
+            raise rule_error(
+                f"is set for a {self.kind.value}, which has no namespace",
+                "remove namespace, or use kind: ServiceAccount",
+                field="namespace",
+                value=self.namespace,
+            )
+        if self.kind is SubjectKind.SERVICE_ACCOUNT:
+            try:
+                dns_subdomain(self.name)
+            except PydanticCustomError as error:
+                raise rule_error(
+                    "not a ServiceAccount name (DNS-1123 subdomain)",
+                    "use the ServiceAccount's name: lowercase letters, digits, '-' and '.'",
+                    field="name",
+                    value=self.name,
+                ) from error
+        return self
+
+    @property
+    def subject_key(self) -> tuple[str, str, str]:
+        """Who the grant is for: kind, namespace (ServiceAccounts) and name."""
+        return (self.kind.value, self.namespace or "", self.name)
+
+
 class KubernetesSpec(SpecModel):
     """The Kubernetes target."""
 
@@ -783,6 +932,19 @@ class KubernetesSpec(SpecModel):
         default_factory=NetworkPolicySpec, description="Allowed traffic."
     )
     ingress: IngressSpec | None = Field(default=None, description="An Ingress.")
+    storage: StorageSpec | None = Field(
+        default=None, description="A PersistentVolumeClaim mounted into the agent."
+    )
+    access: Annotated[list[AccessGrant], count_between(0, 100, "grants")] = Field(
+        default_factory=list,
+        description="Who may view or edit the tenant namespace (RoleBindings to the built-in "
+        "view and edit roles).",
+    )
+    rollout_timeout_seconds: Annotated[Int, in_range(30, 3600, " s")] = Field(
+        default=300,
+        description="Seconds `up` waits for the Deployment's pods to be ready (30-3600) "
+        "before it fails.",
+    )
 
 
 # ---------------------------------------------------------------- the whole spec

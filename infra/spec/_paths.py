@@ -36,7 +36,8 @@ def resolve_paths(spec: DeploymentSpec, base_dir: Path) -> DeploymentSpec:
     """The spec with every path made absolute against `base_dir`, symlinks followed.
 
     The paths are `agent.image.build.context`, `agent.secretEnv.*.fromFile`,
-    `kubernetes.cluster.kubeconfig` and `kubernetes.cluster.renderDir`.
+    `agent.image.pullSecret.fromFile`, `kubernetes.cluster.kubeconfig` and
+    `kubernetes.cluster.renderDir`.
 
     Raises:
         SpecError: a path cannot be resolved (a NUL byte, an unknown `~user`, a symlink loop).
@@ -54,6 +55,11 @@ def resolve_paths(spec: DeploymentSpec, base_dir: Path) -> DeploymentSpec:
         )
         for name, source in agent.secret_env.items()
     }
+    pull_secret = image.pull_secret
+    if pull_secret is not None and pull_secret.from_file is not None:
+        pull_file = absolute("agent.image.pullSecret.fromFile", pull_secret.from_file)
+        pull_secret = pull_secret.model_copy(update={"from_file": pull_file})
+        image = image.model_copy(update={"pull_secret": pull_secret})
     agent = agent.model_copy(update={"image": image, "secret_env": secret_env})
     cluster = spec.kubernetes.cluster
     cluster = cluster.model_copy(

@@ -6,6 +6,11 @@ from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING
 
 from infra.spec._errors import SpecProblem
+from infra.spec._kubernetes_rules import (
+    is_single_writer,
+    kubernetes_problems,
+    pull_secret_problems,
+)
 from infra.spec._lambda_rules import kubernetes_secret_problems, lambda_problems
 from infra.spec._quantity import parse_quantity
 from infra.spec._types import is_digest_pinned
@@ -89,13 +94,15 @@ def _production_rules(spec: DeploymentSpec) -> list[SpecProblem]:
             )
         )
     k8s = spec.kubernetes
-    if k8s.enabled and k8s.replicas < 2:
+    # A single writer (ReadWriteOnce storage) runs one pod by nature; its own rules hold it.
+    if k8s.enabled and k8s.replicas < 2 and not is_single_writer(spec):
         problems.append(
             SpecProblem(
                 "kubernetes.replicas",
                 "prod needs at least 2 replicas",
                 k8s.replicas,
-                "use 2 or more so a node loss or a rollout keeps the agent up",
+                "use 2 or more so a node loss or a rollout keeps the agent up (only a single "
+                "writer, with ReadWriteOnce storage and strategy Recreate, runs one)",
             )
         )
     if k8s.enabled and k8s.autoscaling and k8s.autoscaling.min_replicas < 2:
@@ -150,30 +157,36 @@ def cross_field_problems(spec: DeploymentSpec) -> list[SpecProblem]:
                 "set lambda.enabled or kubernetes.enabled to true",
             )
         ]
-    problems = lambda_problems(spec) + _production_rules(spec)
+    problems = lambda_problems(spec) + _production_rules(spec) + pull_secret_problems(spec)
     if spec.kubernetes.enabled:
         problems += _requests_within_limits(spec) + _fits_quota(spec) + _disruption_budget(spec)
-        problems += kubernetes_secret_problems(spec)
+        problems += kubernetes_secret_problems(spec) + kubernetes_problems(spec)
     return problems
 
 
 def effective_autoscaling(spec: DeploymentSpec) -> AutoscalingSpec | None:
-    """The HPA the tenant gets: the spec's, or in prod one from replicas to twice that."""
+    """The HPA the tenant gets: the spec's, or in prod one from replicas to twice that (none
+    for a single writer, which runs one pod)."""
     from infra.spec._models import AutoscalingSpec
 
     k8s = spec.kubernetes
     if k8s.autoscaling is not None or spec.tenant.environment.value != "prod":
         return k8s.autoscaling
+    if is_single_writer(spec):
+        return None
     return AutoscalingSpec(min_replicas=k8s.replicas, max_replicas=k8s.replicas * 2)
 
 
 def effective_disruption_budget(spec: DeploymentSpec) -> DisruptionBudgetSpec | None:
-    """The PDB the tenant gets: the spec's, or in prod one keeping all but one pod."""
+    """The PDB the tenant gets: the spec's, or in prod one keeping all but one pod (none for
+    a single writer: a budget on its one pod would block every node drain)."""
     from infra.spec._models import DisruptionBudgetSpec
 
     k8s = spec.kubernetes
     if k8s.disruption_budget is not None or spec.tenant.environment.value != "prod":
         return k8s.disruption_budget
+    if is_single_writer(spec):
+        return None
     autoscaling = effective_autoscaling(spec)
     smallest = autoscaling.min_replicas if autoscaling else k8s.replicas
     return DisruptionBudgetSpec(min_available=max(1, smallest - 1))

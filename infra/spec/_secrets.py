@@ -66,6 +66,19 @@ def secret_source_problems(spec: DeploymentSpec, origin: SecretOrigin) -> list[S
                     _FIXES[origin],
                 )
             )
+    pull_secret = spec.agent.image.pull_secret
+    if pull_secret is not None and origin is SecretOrigin.STACK_CONFIG:
+        kind = "fromEnv" if pull_secret.from_env is not None else "fromFile"
+        problems.append(
+            SpecProblem(
+                f"agent.image.pullSecret.{kind}",
+                f"{kind} cannot be used in {origin.value}: a stack reads no local files or "
+                "variables",
+                REDACTED,
+                "deploy this tenant from a spec file (`jockey up tenant.yaml`) to use "
+                "registry credentials",
+            )
+        )
     return problems
 
 
@@ -116,7 +129,7 @@ def resolve_secret_values(spec: DeploymentSpec, environ: Mapping[str, str]) -> d
             )
         elif source.from_file is not None:
             where = f"agent.secretEnv.{name}.fromFile"
-            content, problem = _read_secret_file(where, source.from_file)
+            content, problem = read_secret_file(where, source.from_file)
             if problem is not None:
                 problems.append(problem)
             elif content:
@@ -135,7 +148,7 @@ def resolve_secret_values(spec: DeploymentSpec, environ: Mapping[str, str]) -> d
     return values
 
 
-def _read_secret_file(where: str, path: Path) -> tuple[str, SpecProblem | None]:
+def read_secret_file(where: str, path: Path) -> tuple[str, SpecProblem | None]:
     """A `fromFile` secret's stripped text, or the problem that stops it being read."""
     try:
         moved = path.resolve() != path

@@ -107,6 +107,25 @@ SSM_NAME_MAX_LENGTH = 1011
 """SSM's limit on a parameter name (AWS counts it with the ARN's prefix; checked on the name)."""
 SSM_NAME_MAX_LEVELS = 15
 """SSM's limit on a parameter hierarchy's depth."""
+MIN_STORAGE = Decimal(2**20)
+"""1Mi: no storage class provisions a smaller volume."""
+RESERVED_MOUNT_ROOTS = (
+    "/bin",
+    "/dev",
+    "/etc",
+    "/lib",
+    "/lib64",
+    "/proc",
+    "/run",
+    "/sbin",
+    "/sys",
+    "/tmp",
+    "/usr",
+    "/var/run",
+)
+"""Folders a volume must not cover: the image's system files, the kernel's, and /tmp."""
+SYSTEM_SUBJECT_PREFIX = "system:"
+"""Users and groups of the cluster itself (system:authenticated is every signed-in user)."""
 
 # ---------------------------------------------------------------- names
 
@@ -611,6 +630,76 @@ def mount_path(value: str) -> str:
     return value
 
 
+# ---------------------------------------------------------------- Kubernetes storage and access
+
+
+def storage_quantity(value: str) -> str:
+    """A volume size: a quantity of at least 1Mi, in whole bytes."""
+    amount = _quantity(value)
+    if value.endswith("m"):
+        raise rule_error(
+            "uses the milli suffix m (thousandths of a byte)",
+            f"use Mi or Gi: {value[:-1]}Mi, or such as 1Gi",
+        )
+    if amount < MIN_STORAGE:
+        raise rule_error(
+            "below 1Mi, smaller than any volume a cluster provisions",
+            "use at least 1Mi, such as 1Gi",
+        )
+    return value
+
+
+def volume_mount_path(value: str) -> str:
+    """Where a volume is mounted in the agent container: an absolute, plain path outside the
+    system folders and the container's own /tmp."""
+    path = PurePosixPath(value)
+    plain = (
+        value.startswith("/")
+        and len(value) <= 255
+        and str(path) == value
+        and ".." not in path.parts
+        and ":" not in value
+        and not any(ch.isspace() or not ch.isprintable() for ch in value)
+    )
+    if not plain:
+        raise rule_error(
+            "not a plain absolute path",
+            "use an absolute path without '..', ':', spaces or a trailing '/', such as /data",
+        )
+    reserved = next(
+        (
+            root
+            for root in RESERVED_MOUNT_ROOTS
+            if path == PurePosixPath(root) or path.is_relative_to(root)
+        ),
+        None,
+    )
+    if value == "/" or reserved is not None:
+        raise rule_error(
+            f"would cover {reserved or '/'}, which the container needs (its system files, or "
+            "the writable /tmp Jockey mounts)",
+            "mount the volume on a folder of its own, such as /data",
+        )
+    return value
+
+
+def subject_name(value: str) -> str:
+    """A Kubernetes user or group name a RoleBinding may name (never a `system:` one)."""
+    if not value or len(value) > 253 or any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise rule_error(
+            "not a user or group name",
+            "use the name your cluster's authentication reports (1-253 printable characters, "
+            "no spaces), such as alice@acme.example",
+        )
+    if value.startswith(SYSTEM_SUBJECT_PREFIX):
+        raise rule_error(
+            f"names a {SYSTEM_SUBJECT_PREFIX} identity of the cluster itself (such as "
+            "system:authenticated, every signed-in user)",
+            "name the tenant's own users or groups",
+        )
+    return value
+
+
 # ---------------------------------------------------------------- build
 
 
@@ -761,3 +850,8 @@ JwtIssuer = Annotated[str, AfterValidator(jwt_issuer)]
 PythonVersion = Annotated[str, BeforeValidator(_quoted_version), AfterValidator(python_version)]
 RelativeFile = Annotated[str, AfterValidator(relative_file)]
 Command = Annotated[list[str], AfterValidator(command)]
+StorageQuantity = Annotated[
+    str, BeforeValidator(_number_as_text), AfterValidator(storage_quantity), _QUANTITY_SCHEMA
+]
+VolumeMountPath = Annotated[str, AfterValidator(volume_mount_path)]
+SubjectName = Annotated[str, AfterValidator(subject_name)]

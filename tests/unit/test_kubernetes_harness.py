@@ -73,6 +73,8 @@ class Registered:
     dependencies: tuple[str, ...]
     provider: str
     ignore_changes: tuple[str, ...]
+    retain_on_delete: bool
+    custom_timeouts: dict[str, str]
 
     @property
     def props(self) -> dict[str, Any]:
@@ -83,6 +85,11 @@ class Registered:
     def metadata(self) -> dict[str, Any]:
         """`metadata` of a Kubernetes object."""
         return self.props.get("metadata", {})  # type: ignore[no-any-return]
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        """`metadata.annotations` of a Kubernetes object."""
+        return self.metadata.get("annotations", {})  # type: ignore[no-any-return]
 
 
 class _EchoMocks(pulumi.runtime.Mocks):
@@ -113,6 +120,12 @@ class _RecordingMonitor(mocks.MockMonitor):
                 dependencies=tuple(request.dependencies),
                 provider=request.provider,
                 ignore_changes=tuple(request.ignoreChanges),
+                retain_on_delete=bool(request.retainOnDelete),
+                custom_timeouts={
+                    kind: getattr(request.customTimeouts, kind)
+                    for kind in ("create", "update", "delete")
+                    if getattr(request.customTimeouts, kind)
+                },
             )
         return response
 
@@ -130,6 +143,7 @@ class Rendered:
     outputs: dict[str, Any]
     registered_outputs: dict[str, list[dict[str, Any]]]
     secret_string_data_is_secret: bool | None
+    registry_string_data_is_secret: bool | None = None
 
     @property
     def component(self) -> Registered:
@@ -198,6 +212,7 @@ def render(
     spec: DeploymentSpec,
     secret_env: Mapping[str, pulumi.Input[str]] | None = None,
     image: str = IMAGE,
+    pull_secret: pulumi.Input[str] | None = None,
 ) -> Rendered:
     """Run `KubernetesAgent` under fresh mocks and collect what it registered."""
     monitor = install_mocks()
@@ -216,7 +231,7 @@ def render(
         provider = k8s.Provider("k8s", render_yaml_to_directory="rendered")
         agent = KubernetesAgent(
             COMPONENT,
-            KubernetesAgentArgs(spec=spec, image=image, secret_env=values),
+            KubernetesAgentArgs(spec=spec, image=image, secret_env=values, pull_secret=pull_secret),
             opts=pulumi.ResourceOptions(providers=[provider], transformations=[remember]),
         )
         outputs: dict[str, Any] = {
@@ -225,17 +240,19 @@ def render(
             "deployment_name": agent.deployment_name,
             "service_url": agent.service_url,
         }
-        secret = children.get(f"{COMPONENT}-secret")
-        if isinstance(secret, k8s.core.v1.Secret):
-            outputs["string_data_is_secret"] = pulumi.Output.from_input(
-                secret.string_data.is_secret()
-            )
+        for suffix in ("secret", "registry"):
+            secret = children.get(f"{COMPONENT}-{suffix}")
+            if isinstance(secret, k8s.core.v1.Secret):
+                outputs[f"{suffix}_string_data_is_secret"] = pulumi.Output.from_input(
+                    secret.string_data.is_secret()
+                )
         return pulumi.Output.all(**outputs).apply(resolved.update)
 
     run()
     return Rendered(
         resources=dict(monitor.registered),
-        outputs={k: v for k, v in resolved.items() if k != "string_data_is_secret"},
+        outputs={k: v for k, v in resolved.items() if not k.endswith("string_data_is_secret")},
         registered_outputs=dict(monitor.outputs_by_urn),
-        secret_string_data_is_secret=resolved.get("string_data_is_secret"),
+        secret_string_data_is_secret=resolved.get("secret_string_data_is_secret"),
+        registry_string_data_is_secret=resolved.get("registry_string_data_is_secret"),
     )

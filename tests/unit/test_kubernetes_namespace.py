@@ -131,7 +131,7 @@ def test_outputs_are_registered_once() -> None:
     }
 
 
-def test_quota_caps_compute_and_pods_and_forbids_external_services() -> None:
+def test_quota_caps_compute_and_pods_and_forbids_external_services_and_storage() -> None:
     spec = make_spec(kubernetes={"quota": {"cpu": "6", "memory": "12Gi", "pods": 15}})
     hard = render(spec).one("kubernetes:core/v1:ResourceQuota").props["spec"]["hard"]
     assert hard == {
@@ -142,6 +142,8 @@ def test_quota_caps_compute_and_pods_and_forbids_external_services() -> None:
         "pods": "15",
         "services.loadbalancers": "0",
         "services.nodeports": "0",
+        "persistentvolumeclaims": "0",
+        "requests.storage": "0",
     }
 
 

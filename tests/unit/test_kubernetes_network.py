@@ -69,9 +69,22 @@ def test_egress_is_dns_to_kube_dns_and_https_to_the_allowed_cidrs() -> None:
     assert https["ports"] == [{"protocol": "TCP", "port": 443}]
 
 
-def test_https_goes_anywhere_by_default() -> None:
+def test_https_goes_to_the_internet_but_not_to_private_link_local_or_cgnat_ranges() -> None:
     _, https = policy(render(make_spec()), "allow-egress")["egress"]
-    assert https["to"] == [{"ipBlock": {"cidr": "0.0.0.0/0"}}]
+    assert https["to"] == [
+        {
+            "ipBlock": {
+                "cidr": "0.0.0.0/0",
+                "except": [
+                    "10.0.0.0/8",
+                    "172.16.0.0/12",
+                    "192.168.0.0/16",
+                    "100.64.0.0/10",
+                    "169.254.0.0/16",
+                ],
+            }
+        }
+    ]
 
 
 def test_no_egress_cidrs_means_no_https_rule_at_all() -> None:
@@ -80,3 +93,30 @@ def test_no_egress_cidrs_means_no_https_rule_at_all() -> None:
     egress = policy(render(spec), "allow-egress")["egress"]
     assert len(egress) == 1
     assert all(port["port"] == 53 for port in egress[0]["ports"])
+
+
+def test_a_private_cidr_the_spec_names_is_reachable_beside_the_internet() -> None:
+    spec = make_spec(
+        kubernetes={"networkPolicy": {"allowEgressCidrs": ["0.0.0.0/0", "10.20.0.0/16"]}}
+    )
+    _, https = policy(render(spec), "allow-egress")["egress"]
+    internet, named = https["to"]
+    assert "10.0.0.0/8" in internet["ipBlock"]["except"]
+    assert named == {"ipBlock": {"cidr": "10.20.0.0/16"}}, "named: nothing excluded from it"
+
+
+def test_ipv6_internet_excludes_unique_local_and_link_local_addresses() -> None:
+    spec = make_spec(kubernetes={"networkPolicy": {"allowEgressCidrs": ["::/0"]}})
+    _, https = policy(render(spec), "allow-egress")["egress"]
+    assert https["to"] == [{"ipBlock": {"cidr": "::/0", "except": ["fc00::/7", "fe80::/10"]}}]
+
+
+def test_a_public_cidr_excludes_only_the_ranges_inside_it() -> None:
+    spec = make_spec(
+        kubernetes={"networkPolicy": {"allowEgressCidrs": ["0.0.0.0/1", "203.0.113.0/24"]}}
+    )
+    _, https = policy(render(spec), "allow-egress")["egress"]
+    assert https["to"] == [
+        {"ipBlock": {"cidr": "0.0.0.0/1", "except": ["10.0.0.0/8", "100.64.0.0/10"]}},
+        {"ipBlock": {"cidr": "203.0.113.0/24"}},
+    ]

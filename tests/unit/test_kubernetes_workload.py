@@ -176,7 +176,7 @@ def test_rolling_update_never_drops_capacity() -> None:
 
 
 def test_recreate_strategy_has_no_rolling_parameters() -> None:
-    spec = make_spec(kubernetes={"strategy": "Recreate"})
+    spec = make_spec(kubernetes={"strategy": "Recreate", "replicas": 1})
     assert render(spec).deployment["spec"]["strategy"] == {"type": "Recreate"}
 
 

@@ -24,8 +24,11 @@ from infra.spec import (
     SpecProblem,
     TrafficShift,
     effective_alerts,
+    effective_autoscaling,
     effective_disruption_budget,
     effective_function_url_auth,
+    effective_retain_on_destroy,
+    is_single_writer,
     load_spec_file,
     resolve_secret_values,
     secret_references,
@@ -120,11 +123,20 @@ def test_yaml_numbers_are_read_as_quantities() -> None:
 
 
 def test_recreate_needs_no_surge_pod_in_the_quota() -> None:
+    # Recreate is for a single writer: one replica, no autoscaler (and no surge pod).
     spec = _validate(
-        _changed(BASES["dev"], {"kubernetes.strategy": "Recreate", "kubernetes.quota.pods": 6})
+        _changed(
+            BASES["dev"],
+            {
+                "kubernetes.strategy": "Recreate",
+                "kubernetes.replicas": 1,
+                "kubernetes.autoscaling": DELETE,
+                "kubernetes.quota.pods": 1,
+            },
+        )
     )
 
-    assert spec.kubernetes.quota.pods == 6
+    assert spec.kubernetes.quota.pods == 1
 
 
 def test_kubernetes_only_spec_may_use_any_registry_and_a_tag_outside_prod() -> None:
@@ -1317,3 +1329,310 @@ def test_only_an_opened_prod_function_url_is_warned_about() -> None:
     assert "public" in warning.message and "AWS_IAM" in warning.fix
     assert spec_warnings(_validate(prod)) == []
     assert spec_warnings(_validate(_changed(BASES["dev"], URL))) == [], "dev is open by default"
+
+
+# ---------------------------------------------------------------- Kubernetes: storage, access,
+# registry credentials, rollout strategy and timeout
+
+SINGLE_WRITER = {
+    "kubernetes.storage": {"size": "1Gi"},
+    "kubernetes.strategy": "Recreate",
+    "kubernetes.replicas": 1,
+    "kubernetes.autoscaling": DELETE,
+}
+USER_EDIT = {"kind": "User", "name": "alice@acme.example", "role": "edit"}
+
+
+def _storage(**fields: Any) -> dict[str, Any]:
+    return {**SINGLE_WRITER, "kubernetes.storage": {"size": "1Gi", **fields}}
+
+
+KUBERNETES_CASES = [
+    Case("storage-size", _storage(size="1x"), "kubernetes.storage.size", "quantity", "1Gi"),
+    Case("storage-milli", _storage(size="100m"), "kubernetes.storage.size", "milli", "Mi"),
+    Case("storage-tiny", _storage(size="512Ki"), "kubernetes.storage.size", "below 1Mi", "1Gi"),
+    Case(
+        "storage-class",
+        _storage(storageClass="Fast_SSD"),
+        "kubernetes.storage.storageClass",
+        "object name",
+        "lowercase",
+    ),
+    Case(
+        "storage-access-mode",
+        _storage(accessMode="ReadOnlyMany"),
+        "kubernetes.storage.accessMode",
+        "not an allowed value",
+        "'ReadWriteOnce' or 'ReadWriteMany'",
+    ),
+    Case(
+        "storage-mount-relative",
+        _storage(mountPath="data"),
+        "kubernetes.storage.mountPath",
+        "not a plain absolute path",
+        "/data",
+    ),
+    Case(
+        "storage-mount-dotdot",
+        _storage(mountPath="/data/../etc"),
+        "kubernetes.storage.mountPath",
+        "not a plain absolute path",
+        "'..'",
+    ),
+    Case(
+        "storage-mount-tmp",
+        _storage(mountPath="/tmp/cache"),
+        "kubernetes.storage.mountPath",
+        "would cover /tmp",
+        "folder of its own",
+    ),
+    Case(
+        "storage-mount-root",
+        _storage(mountPath="/"),
+        "kubernetes.storage.mountPath",
+        "would cover /",
+        "/data",
+    ),
+    Case(
+        "storage-retain-switch",
+        _storage(retainOnDestroy="yes"),
+        "kubernetes.storage.retainOnDestroy",
+        "",
+        "",
+    ),
+    Case(
+        "rwo-rolling-update",
+        {**SINGLE_WRITER, "kubernetes.strategy": "RollingUpdate"},
+        "kubernetes.strategy",
+        "still holds the volume",
+        "strategy: Recreate",
+    ),
+    Case(
+        "rwo-replicas",
+        {**SINGLE_WRITER, "kubernetes.replicas": 2},
+        "kubernetes.replicas",
+        "single writer runs one pod",
+        "replicas: 1",
+    ),
+    Case(
+        "rwo-autoscaling",
+        {**SINGLE_WRITER, "kubernetes.autoscaling": {"minReplicas": 1, "maxReplicas": 2}},
+        "kubernetes.autoscaling",
+        "cannot mount the volume",
+        "remove autoscaling",
+    ),
+    Case(
+        "recreate-replicas",
+        {"kubernetes.strategy": "Recreate", "kubernetes.autoscaling": DELETE},
+        "kubernetes.strategy",
+        "stops all 2 replicas",
+        "RollingUpdate",
+    ),
+    Case(
+        "recreate-autoscaler",
+        {"kubernetes.strategy": "Recreate", "kubernetes.replicas": 1},
+        "kubernetes.strategy",
+        "autoscaler",
+        "replicas: 1 without autoscaling",
+    ),
+    Case(
+        "rollout-timeout-range",
+        {"kubernetes.rolloutTimeoutSeconds": 10},
+        "kubernetes.rolloutTimeoutSeconds",
+        "out of range 30-3600",
+        "30 to 3600",
+    ),
+    Case(
+        "rollout-timeout-text",
+        {"kubernetes.rolloutTimeoutSeconds": "300"},
+        "kubernetes.rolloutTimeoutSeconds",
+        "whole number",
+        "without quotes",
+    ),
+    Case(
+        "access-kind",
+        {"kubernetes.access": [{**USER_EDIT, "kind": "Role"}]},
+        "kubernetes.access[0].kind",
+        "not an allowed value",
+        "'ServiceAccount'",
+    ),
+    Case(
+        "access-admin",
+        {"kubernetes.access": [{**USER_EDIT, "role": "admin"}]},
+        "kubernetes.access[0].role",
+        "not an allowed value",
+        "'view' or 'edit'",
+    ),
+    Case(
+        "access-cluster-wide",
+        {"kubernetes.access": [{**USER_EDIT, "clusterWide": True}]},
+        "kubernetes.access[0].clusterWide",
+        "unknown field",
+        "kind, name, namespace, role",
+    ),
+    Case(
+        "access-system-group",
+        {"kubernetes.access": [{**USER_EDIT, "kind": "Group", "name": "system:authenticated"}]},
+        "kubernetes.access[0].name",
+        "system: identity",
+        "tenant's own",
+    ),
+    Case(
+        "access-user-name",
+        {"kubernetes.access": [{**USER_EDIT, "name": "alice smith"}]},
+        "kubernetes.access[0].name",
+        "not a user or group name",
+        "no spaces",
+    ),
+    Case(
+        "access-user-namespace",
+        {"kubernetes.access": [{**USER_EDIT, "namespace": "other"}]},
+        "kubernetes.access[0].namespace",
+        "has no namespace",
+        "kind: ServiceAccount",
+    ),
+    Case(
+        "access-service-account-name",
+        {"kubernetes.access": [{**USER_EDIT, "kind": "ServiceAccount", "name": "CI_Bot"}]},
+        "kubernetes.access[0].name",
+        "not a ServiceAccount name",
+        "lowercase",
+    ),
+    Case(
+        "access-twice",
+        {"kubernetes.access": [USER_EDIT, {**USER_EDIT, "role": "view"}]},
+        "kubernetes.access[1]",
+        "again (also at kubernetes.access[0])",
+        "list each subject once",
+    ),
+    Case(
+        "pull-secret-inline",
+        {"agent.image.pullSecret": {"auths": {"ghcr.io": {"auth": "dTpw"}}}},
+        "agent.image.pullSecret",
+        "credentials written in the spec",
+        "{fromEnv: VARIABLE} or {fromFile: path}",
+        value="[secret]",
+    ),
+    Case(
+        "pull-secret-two-sources",
+        {"agent.image.pullSecret": {"fromEnv": "ACME_REGISTRY", "fromFile": "auth.json"}},
+        "agent.image.pullSecret",
+        "exactly one source",
+        "fromEnv: VARIABLE or fromFile: path",
+    ),
+    Case(
+        "pull-secret-without-kubernetes",
+        {"agent.image.pullSecret": {"fromEnv": "ACME_REGISTRY"}, "kubernetes.enabled": False},
+        "agent.image.pullSecret",
+        "only used by Kubernetes",
+        "kubernetes.enabled: true",
+    ),
+    Case(
+        "pull-secret-credential-variable",
+        {"agent.image.pullSecret": {"fromEnv": "DOCKER_AUTH_CONFIG"}},
+        "agent.image.pullSecret.fromEnv",
+        "never readable",
+        "variable of its own",
+    ),
+    Case(
+        "pull-secret-outside-root",
+        {"agent.image.pullSecret": {"fromFile": "../../etc/hosts"}},
+        "agent.image.pullSecret.fromFile",
+        "resolves outside the spec's root",
+        "inside the spec's folder",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", KUBERNETES_CASES, ids=[case.id for case in KUBERNETES_CASES])
+def test_each_broken_kubernetes_rule_reports_exactly_its_problem(case: Case) -> None:
+    problems = _problems(_changed(BASES[case.base], case.changes))
+
+    assert [problem.path for problem in problems] == [case.path], problems
+    problem = problems[0]
+    assert case.message in problem.message
+    assert case.fix in problem.fix
+    if case.value is not None:
+        assert problem.value == case.value
+
+
+def test_kubernetes_case_ids_are_unique() -> None:
+    ids = {case.id for case in KUBERNETES_CASES}
+    assert len(ids) == len(KUBERNETES_CASES)
+    assert not ids & {case.id for case in CASES}
+
+
+def test_credentials_written_in_the_spec_are_never_echoed() -> None:
+    token = "dXNlcjpodW50ZXIy"  # user:hunter2
+    for written in ({"auths": {"ghcr.io": {"auth": token}}}, f'{{"auths": "{token}"}}'):
+        with pytest.raises(SpecError) as caught:
+            _validate(_changed(BASES["dev"], {"agent.image.pullSecret": written}))
+        assert token not in str(caught.value)
+
+
+KUBERNETES_ACCEPTED = [
+    SINGLE_WRITER,
+    _storage(
+        size="20Gi", storageClass="fast-ssd", mountPath="/var/lib/agent", retainOnDestroy=False
+    ),
+    # A shared volume does not make a single writer: replicas, an HPA and rolling updates stay.
+    {"kubernetes.storage": {"size": "5Gi", "accessMode": "ReadWriteMany"}},
+    {"kubernetes.strategy": "Recreate", "kubernetes.replicas": 1, "kubernetes.autoscaling": DELETE},
+    {"kubernetes.rolloutTimeoutSeconds": 30},
+    {"kubernetes.rolloutTimeoutSeconds": 3600},
+    {
+        "kubernetes.access": [
+            USER_EDIT,
+            {"kind": "Group", "name": "acme:support", "role": "view"},
+            {"kind": "ServiceAccount", "name": "deployer", "role": "edit"},
+            {"kind": "ServiceAccount", "name": "deployer", "namespace": "ci", "role": "view"},
+        ]
+    },
+    {"agent.image.pullSecret": {"fromEnv": "ACME_REGISTRY_AUTH"}},
+    {"agent.image.pullSecret": {"fromFile": "echo-agent/requirements.txt"}},
+]
+
+
+@pytest.mark.parametrize(
+    "changes", KUBERNETES_ACCEPTED, ids=[str(c)[:60] for c in KUBERNETES_ACCEPTED]
+)
+def test_valid_kubernetes_settings_are_accepted(changes: dict[str, Any]) -> None:
+    _validate(_changed(BASES["dev"], changes))
+
+
+def test_a_prod_single_writer_runs_one_pod_and_keeps_its_claim() -> None:
+    prod = _validate(
+        _changed(BASES["prod"], {**SINGLE_WRITER, "kubernetes.disruptionBudget": DELETE})
+    )
+
+    assert prod.kubernetes.replicas == 1 and is_single_writer(prod)
+    assert effective_autoscaling(prod) is None, "no autoscaler adds pods to a single writer"
+    assert effective_disruption_budget(prod) is None, "a budget on one pod blocks every drain"
+    assert effective_retain_on_destroy(prod), "prod keeps its data by default"
+
+
+def test_retain_on_destroy_defaults_to_keep_in_prod_only() -> None:
+    dev = _validate(_changed(BASES["dev"], SINGLE_WRITER))
+    dev_kept = _validate(_changed(BASES["dev"], _storage(retainOnDestroy=True)))
+    prod_dropped = _validate(
+        _changed(
+            BASES["prod"],
+            {**_storage(retainOnDestroy=False), "kubernetes.disruptionBudget": DELETE},
+        )
+    )
+
+    assert not effective_retain_on_destroy(dev)
+    assert effective_retain_on_destroy(dev_kept)
+    assert not effective_retain_on_destroy(prod_dropped)
+
+
+def test_registry_credentials_are_refused_in_a_stack_config() -> None:
+    data = _changed(BASES["dev"], {"agent.image.pullSecret": {"fromEnv": "ACME_REGISTRY_AUTH"}})
+    data["agent"]["secretEnv"] = {}
+
+    with pytest.raises(SpecError) as caught:
+        validate_spec(data, base_dir=EXAMPLES, origin=SecretOrigin.STACK_CONFIG)
+
+    (problem,) = caught.value.problems
+    assert problem.path == "agent.image.pullSecret.fromEnv"
+    assert "spec file" in problem.fix

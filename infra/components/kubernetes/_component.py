@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
+from infra.components.kubernetes._access import role_ref, subjects
+from infra.components.kubernetes._apply import apply_annotations, rollout_timeouts
 from infra.components.kubernetes._checksum import config_checksum
 from infra.components.kubernetes._exposure import ingress_spec, service_spec
 from infra.components.kubernetes._guardrails import limit_range_spec, quota_spec
@@ -19,11 +21,14 @@ from infra.components.kubernetes._network import (
 )
 from infra.components.kubernetes._pod import agent_container, pod_template
 from infra.components.kubernetes._scaling import autoscaler_spec, disruption_budget_spec
+from infra.components.kubernetes._storage import claim_spec
 from infra.spec import (
+    AccessRole,
     DeploymentSpec,
     RolloutStrategy,
     effective_autoscaling,
     effective_disruption_budget,
+    effective_retain_on_destroy,
 )
 
 core = k8s.core.v1
@@ -41,11 +46,14 @@ class KubernetesAgentArgs:
         spec: the validated deployment spec.
         image: the digest-pinned image reference the pods run (`<repo>@sha256:<digest>`).
         secret_env: the agent's secret environment values (made Pulumi secrets here too).
+        pull_secret: the registry credentials, a Docker config JSON (`agent.image.pullSecret`;
+            made a Pulumi secret here too).
     """
 
     spec: DeploymentSpec
     image: pulumi.Input[str]
     secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    pull_secret: pulumi.Input[str] | None = None
 
 
 def _strategy(spec: DeploymentSpec) -> k8s.apps.v1.DeploymentStrategyArgs:
@@ -63,8 +71,10 @@ class KubernetesAgent(pulumi.ComponentResource):
 
     Creates the Namespace, ServiceAccount, ConfigMap, Secret (when there are secret values),
     ResourceQuota, LimitRange, default-deny NetworkPolicy with the allowed paths, Deployment
-    and Service, plus an HPA and a PodDisruptionBudget when the spec asks (always in prod)
-    and an Ingress when the spec has one. Every object has a fixed `metadata.name`. The
+    and Service, plus an HPA and a PodDisruptionBudget when the spec asks (always in prod),
+    an Ingress when the spec has one, a PersistentVolumeClaim (`storage`), RoleBindings to
+    the built-in view and edit roles (`access`) and a registry Secret (`pullSecret`). Every
+    object has a fixed `metadata.name`; every await is bounded (see `_apply`). The
     Kubernetes provider comes in through `opts`.
 
     Attributes:
@@ -73,12 +83,17 @@ class KubernetesAgent(pulumi.ComponentResource):
         deployment_name: the Deployment's name.
         service_url: the agent's cluster-internal URL,
             `http://<service>.<namespace>.svc.cluster.local:<port>`.
+        claim_name: the PersistentVolumeClaim's name (None without `storage`).
+        storage_on_destroy: what `destroy` does with the claim and its namespace, `keep` or
+            `delete` (None without `storage`).
     """
 
     namespace: pulumi.Output[str]
     service_name: pulumi.Output[str]
     deployment_name: pulumi.Output[str]
     service_url: pulumi.Output[str]
+    claim_name: pulumi.Output[str] | None
+    storage_on_destroy: str | None
 
     def __init__(
         self, name: str, args: KubernetesAgentArgs, opts: pulumi.ResourceOptions | None = None
@@ -95,16 +110,26 @@ class KubernetesAgent(pulumi.ComponentResource):
         agent = spec.agent.name
         ns_name = spec.namespace
         labels = common_labels(spec)
+        storage = spec.kubernetes.storage
+        # A kept claim needs its namespace kept too: deleting a namespace deletes its claims.
+        keep_storage = storage is not None and effective_retain_on_destroy(spec)
 
         namespace = core.Namespace(
             f"{name}-namespace",
-            metadata=meta.ObjectMetaArgs(name=ns_name, labels=namespace_labels(spec)),
-            opts=pulumi.ResourceOptions(parent=self),
+            metadata=meta.ObjectMetaArgs(
+                name=ns_name, labels=namespace_labels(spec), annotations=apply_annotations()
+            ),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=keep_storage or None),
         )
         in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
 
-        def metadata(object_name: str) -> meta.ObjectMetaArgs:
-            return meta.ObjectMetaArgs(name=object_name, namespace=ns_name, labels=labels)
+        def metadata(object_name: str, *, skip_await: bool = False) -> meta.ObjectMetaArgs:
+            return meta.ObjectMetaArgs(
+                name=object_name,
+                namespace=ns_name,
+                labels=labels,
+                annotations=apply_annotations(skip_await=skip_await),
+            )
 
         # Guardrails first: pods created before the quota and LimitRange would escape them.
         quota = core.ResourceQuota(
@@ -156,6 +181,42 @@ class KubernetesAgent(pulumi.ComponentResource):
             else None
         )
 
+        claim = (
+            core.PersistentVolumeClaim(
+                f"{name}-data",
+                metadata=metadata(f"{agent}-data", skip_await=True),
+                spec=claim_spec(storage),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=[namespace, quota],
+                    retain_on_delete=keep_storage or None,
+                ),
+            )
+            if storage is not None
+            else None
+        )
+        registry = (
+            core.Secret(
+                f"{name}-registry",
+                metadata=metadata(f"{agent}-registry"),
+                type="kubernetes.io/dockerconfigjson",
+                string_data=pulumi.Output.secret({".dockerconfigjson": args.pull_secret}),
+                opts=in_namespace,
+            )
+            if args.pull_secret is not None
+            else None
+        )
+        for role in AccessRole:
+            granted = subjects(spec, role)
+            if granted:
+                k8s.rbac.v1.RoleBinding(
+                    f"{name}-access-{role.value}",
+                    metadata=metadata(f"{agent}-{role.value}"),
+                    role_ref=role_ref(role),
+                    subjects=granted,
+                    opts=in_namespace,
+                )
+
         autoscaling = effective_autoscaling(spec)
         container = agent_container(
             spec,
@@ -177,11 +238,14 @@ class KubernetesAgent(pulumi.ComponentResource):
                     container=container,
                     service_account=service_account.metadata.name,
                     checksum=config_checksum(ns_name, config, secrets),
+                    claim=claim.metadata.name if claim is not None else None,
+                    pull_secret=registry.metadata.name if registry is not None else None,
                 ),
             ),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=[namespace, quota, limit_range, *policies],
+                custom_timeouts=rollout_timeouts(spec),
                 # With an HPA the replica count is its to own: the initial count is its
                 # minimum, and later `up`s leave the field alone (with server-side apply the
                 # provider drops an ignored field the autoscaler manages from its patch).
@@ -190,8 +254,12 @@ class KubernetesAgent(pulumi.ComponentResource):
                 ignore_changes=["spec.replicas"] if autoscaling else None,
             ),
         )
+        # After the Deployment: its await proves the pods ready, so the Service skips its own.
         service = core.Service(
-            f"{name}-service", metadata=metadata(agent), spec=service_spec(spec), opts=in_namespace
+            f"{name}-service",
+            metadata=metadata(agent, skip_await=True),
+            spec=service_spec(spec),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, deployment]),
         )
 
         if autoscaling is not None:
@@ -220,7 +288,7 @@ class KubernetesAgent(pulumi.ComponentResource):
                 )
             k8s.networking.v1.Ingress(
                 f"{name}-ingress",
-                metadata=metadata(agent),
+                metadata=metadata(agent, skip_await=True),
                 spec=ingress_spec(ingress, service.metadata.name),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, service]),
             )
@@ -236,11 +304,17 @@ class KubernetesAgent(pulumi.ComponentResource):
             ".svc.cluster.local:",
             str(spec.kubernetes.service.port),
         )
+        self.claim_name = claim.metadata.name if claim is not None else None
+        self.storage_on_destroy = None
+        if storage is not None:
+            self.storage_on_destroy = "keep" if keep_storage else "delete"
         self.register_outputs(
             {
                 "namespace": self.namespace,
                 "serviceName": self.service_name,
                 "deploymentName": self.deployment_name,
                 "serviceUrl": self.service_url,
+                "claimName": self.claim_name,
+                "storageOnDestroy": self.storage_on_destroy,
             }
         )

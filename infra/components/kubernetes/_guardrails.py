@@ -10,9 +10,11 @@ core = k8s.core.v1
 
 
 def quota_spec(spec: DeploymentSpec) -> core.ResourceQuotaSpecArgs:
-    """Compute and pods from the spec; no externally reachable Service unless the spec asks."""
+    """Compute and pods from the spec; no externally reachable Service and no storage
+    unless the spec asks (then one claim of the spec's size)."""
     quota = spec.kubernetes.quota
     service_type = spec.kubernetes.service.type
+    storage = spec.kubernetes.storage
     return core.ResourceQuotaSpecArgs(
         hard={
             "requests.cpu": quota.cpu,
@@ -22,6 +24,8 @@ def quota_spec(spec: DeploymentSpec) -> core.ResourceQuotaSpecArgs:
             "pods": str(quota.pods),
             "services.loadbalancers": "1" if service_type is ServiceType.LOAD_BALANCER else "0",
             "services.nodeports": "1" if service_type is ServiceType.NODE_PORT else "0",
+            "persistentvolumeclaims": "1" if storage is not None else "0",
+            "requests.storage": storage.size if storage is not None else "0",
         }
     )
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from infra.components._runtime import RUN_AS_ID
 from infra.components.kubernetes._checksum import CHECKSUM_ANNOTATION
 from infra.components.kubernetes._labels import common_labels, selector_labels
+from infra.components.kubernetes._storage import claim_mount, claim_volume
 from infra.spec import DeploymentSpec
 
 core = k8s.core.v1
 meta = k8s.meta.v1
 
-RUN_AS_ID = 10001
-"""A high, non-root UID and GID (the unified Dockerfile's user has the same ones)."""
 CONTAINER_NAME = "agent"
 PORT_NAME = "http"
 TMP_SIZE_LIMIT = "64Mi"
@@ -90,9 +90,13 @@ def agent_container(
     config_map: pulumi.Input[str],
     secret: pulumi.Input[str] | None,
 ) -> core.ContainerArgs:
-    """The agent container: env from the ConfigMap (and Secret), probes, limits, /tmp."""
+    """The agent container: env from the ConfigMap (and Secret), probes, limits, /tmp (and
+    the storage volume at its mount path)."""
     agent = spec.agent
     resources = spec.kubernetes.resources
+    mounts = [core.VolumeMountArgs(name="tmp", mount_path="/tmp")]
+    if spec.kubernetes.storage is not None:
+        mounts.append(claim_mount(spec.kubernetes.storage))
     env_from = [core.EnvFromSourceArgs(config_map_ref=core.ConfigMapEnvSourceArgs(name=config_map))]
     if secret is not None:
         env_from.append(core.EnvFromSourceArgs(secret_ref=core.SecretEnvSourceArgs(name=secret)))
@@ -111,7 +115,7 @@ def agent_container(
         liveness_probe=_http_probe(agent.health_path, period=10, failures=3),
         readiness_probe=_http_probe(agent.ready_path, period=5, failures=3),
         security_context=container_security_context(),
-        volume_mounts=[core.VolumeMountArgs(name="tmp", mount_path="/tmp")],
+        volume_mounts=mounts,
         termination_message_policy="FallbackToLogsOnError",
     )
 
@@ -122,9 +126,28 @@ def pod_template(
     container: core.ContainerArgs,
     service_account: pulumi.Input[str],
     checksum: pulumi.Input[str],
+    claim: pulumi.Input[str] | None = None,
+    pull_secret: pulumi.Input[str] | None = None,
 ) -> core.PodTemplateSpecArgs:
-    """The Deployment's pod template around the agent container."""
+    """The Deployment's pod template around the agent container.
+
+    Args:
+        spec: the validated spec.
+        container: the agent container.
+        service_account: the pods' ServiceAccount.
+        checksum: the config checksum that rolls the pods when their configuration changes.
+        claim: the PersistentVolumeClaim to mount (with `kubernetes.storage`).
+        pull_secret: the `kubernetes.io/dockerconfigjson` Secret to pull the image with.
+    """
     affinity, spread = _spread(spec)
+    # The root filesystem is read-only: /tmp (bounded) and the claim are the writable places.
+    volumes = [
+        core.VolumeArgs(
+            name="tmp", empty_dir=core.EmptyDirVolumeSourceArgs(size_limit=TMP_SIZE_LIMIT)
+        )
+    ]
+    if claim is not None:
+        volumes.append(claim_volume(claim))
     return core.PodTemplateSpecArgs(
         metadata=meta.ObjectMetaArgs(
             labels=common_labels(spec), annotations={CHECKSUM_ANNOTATION: checksum}
@@ -139,12 +162,12 @@ def pod_template(
             security_context=pod_security_context(),
             termination_grace_period_seconds=TERMINATION_GRACE_SECONDS,
             containers=[container],
-            # The root filesystem is read-only: /tmp is the one writable place, and bounded.
-            volumes=[
-                core.VolumeArgs(
-                    name="tmp", empty_dir=core.EmptyDirVolumeSourceArgs(size_limit=TMP_SIZE_LIMIT)
-                )
-            ],
+            image_pull_secrets=(
+                [core.LocalObjectReferenceArgs(name=pull_secret)]
+                if pull_secret is not None
+                else None
+            ),
+            volumes=volumes,
             affinity=affinity,
             topology_spread_constraints=[spread],
         ),
