@@ -26,10 +26,12 @@ from automation._results import Operation, OperationResult, redact_outputs
 from automation._settings import load_settings
 from automation._stack import open_stack
 from automation._toolchain import find_toolchain
-from infra.spec import DeploymentSpec, SpecError, resolve_secret_values
+from infra.spec import DeploymentSpec, SpecError, resolve_pull_secret, resolve_secret_values
 
 
-def inline_program(spec: DeploymentSpec | None, secret_values: Mapping[str, str]) -> auto.PulumiFn:
+def inline_program(
+    spec: DeploymentSpec | None, secret_values: Mapping[str, str], pull_secret: str | None = None
+) -> auto.PulumiFn:
     """The shared program as an inline program (`deploy` makes the secret values secrets)."""
 
     def program() -> None:
@@ -37,7 +39,7 @@ def inline_program(spec: DeploymentSpec | None, secret_values: Mapping[str, str]
             raise RuntimeError("this stack operation does not run the program")
         from infra.program import deploy
 
-        deploy(spec, secret_values)
+        deploy(spec, secret_values, pull_secret)
 
     return program
 
@@ -62,6 +64,20 @@ def _resolve_secrets(request: OperationRequest) -> dict[str, str]:
     except SpecError as error:
         raise InvalidSpecError(
             "a secret's source is missing; nothing was changed",
+            problems=tuple(str(problem) for problem in error.problems),
+            tenant=request.tenant,
+            stack=request.stack,
+        ) from error
+
+
+def _resolve_pull_secret(request: OperationRequest) -> str | None:
+    if request.spec is None or request.operation not in (Operation.PREVIEW, Operation.UP):
+        return None
+    try:
+        return resolve_pull_secret(request.spec, os.environ)
+    except SpecError as error:
+        raise InvalidSpecError(
+            "the registry credentials (agent.image.pullSecret) cannot be used; nothing was changed",
             problems=tuple(str(problem) for problem in error.problems),
             tenant=request.tenant,
             stack=request.stack,
@@ -103,7 +119,7 @@ def execute(
     settings = load_settings()
     toolchain = find_toolchain()
     secret_values = _resolve_secrets(request)
-    program = inline_program(request.spec, secret_values)
+    program = inline_program(request.spec, secret_values, _resolve_pull_secret(request))
     dispatcher = EventDispatcher(on_event)
     events: list[engine_events.EngineEvent] = []
 
