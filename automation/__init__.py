@@ -17,10 +17,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "UnsafeOutputError": "automation._errors",
-    "cancel_on_signals": "automation._cancel",
     "ChangeCounts": "automation._results",
     "ChangeKind": "automation._report",
+    "ClusterError": "automation.live",
     "ConfigurationError": "automation._errors",
     "DEFAULT_WAIT_SECONDS": "automation._api",
     "EngineError": "automation._errors",
@@ -29,22 +28,29 @@ _EXPORTS = {
     "FanOut": "automation._fanout",
     "InvalidSpecError": "automation._errors",
     "JockeyError": "automation._errors",
+    "LogLine": "automation.live",
     "Operation": "automation._results",
     "OperationEvent": "automation._events",
     "OperationResult": "automation._results",
+    "Phase": "automation.live",
     "PropertyChange": "automation._report",
     "ResourceDiff": "automation._report",
+    "RolloutPhase": "automation.live",
     "StackBusyError": "automation._errors",
     "StackNotFoundError": "automation._errors",
     "StackStatus": "automation._results",
     "StackSummary": "automation._api",
     "TenantPreview": "automation._report",
+    "TenantStatus": "automation.live",
     "Toolchain": "automation._toolchain",
     "ToolchainMissingError": "automation._errors",
+    "UnsafeOutputError": "automation._errors",
+    "cancel_on_signals": "automation._cancel",
     "change_set_json": "automation._report",
     "destroy": "automation._api",
     "find_toolchain": "automation._toolchain",
     "list_stacks": "automation._api",
+    "logs": "automation.live",
     "outputs": "automation._api",
     "preview": "automation._api",
     "read_event_log": "automation._report",
@@ -52,9 +58,10 @@ _EXPORTS = {
     "render": "automation._render",
     "render_markdown": "automation._report",
     "run_many": "automation._api",
-    "status": "automation._api",
+    "status": "automation.live",
     "tenant_preview_from_events": "automation._report",
     "up": "automation._api",
+    "watch": "automation.live",
 }
 
 if TYPE_CHECKING:
@@ -81,9 +88,6 @@ if TYPE_CHECKING:
     )
     from automation._api import (
         run_many as run_many,
-    )
-    from automation._api import (
-        status as status,
     )
     from automation._api import (
         up as up,
@@ -171,6 +175,30 @@ if TYPE_CHECKING:
     )
     from automation._toolchain import (
         find_toolchain as find_toolchain,
+    )
+    from automation.live import (
+        ClusterError as ClusterError,
+    )
+    from automation.live import (
+        LogLine as LogLine,
+    )
+    from automation.live import (
+        Phase as Phase,
+    )
+    from automation.live import (
+        RolloutPhase as RolloutPhase,
+    )
+    from automation.live import (
+        TenantStatus as TenantStatus,
+    )
+    from automation.live import (
+        logs as logs,
+    )
+    from automation.live import (
+        status as status,
+    )
+    from automation.live import (
+        watch as watch,
     )
 
 

@@ -17,6 +17,7 @@ from automation._results import Operation, OperationResult, StackStatus, redact_
 from automation._settings import load_settings
 from automation._toolchain import find_toolchain
 from automation._worker import run_in_worker
+from automation.live._switch import with_rollback
 from infra.spec import DeploymentSpec, stack_name
 
 DEFAULT_WAIT_SECONDS = 300.0
@@ -72,9 +73,14 @@ def up(
     on_event: EventCallback | None = None,
     wait_seconds: float = DEFAULT_WAIT_SECONDS,
     timeout_seconds: float | None = None,
+    rollback: bool = True,
 ) -> OperationResult:
-    """Deploy the tenant (see `preview` for the errors)."""
-    return _run(Operation.UP, spec, on_event, wait_seconds, timeout_seconds)
+    """Deploy the tenant (see `preview` for the errors).
+
+    When the Deployment's rollout fails, the tenant is rolled back to its last good
+    configuration (`rolled_back` on the result); `rollback=False` leaves it failed."""
+    request = _request(Operation.UP, spec, wait_seconds, timeout_seconds)
+    return run_in_worker(with_rollback(request, rollback), on_event)
 
 
 def refresh(
@@ -272,13 +278,17 @@ def run_many(
     wait_seconds: float = DEFAULT_WAIT_SECONDS,
     timeout_seconds: float | None = None,
     fanout: FanOut | None = None,
+    rollback: bool = True,
 ) -> Iterator[OperationResult]:
     """Run one operation over many tenants, yielding results as each finishes.
 
     One failure does not stop the others: it becomes a result with `ok=False`. Pass your
     own `FanOut` to be able to cancel from a signal handler.
     """
-    requests = [_request(operation, spec, wait_seconds, timeout_seconds) for spec in specs]
+    requests = [
+        with_rollback(_request(operation, spec, wait_seconds, timeout_seconds), rollback)
+        for spec in specs
+    ]
     yield from run_requests(requests, parallel=parallel, on_event=on_event, fanout=fanout)
 
 

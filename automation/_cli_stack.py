@@ -1,5 +1,5 @@
-"""`jockey` commands that read a tenant's stack or the toolchain: outputs, status, list,
-doctor, and the Pulumi CLI passthrough."""
+"""`jockey` commands that read a tenant's stack or the toolchain: outputs, list, doctor, and
+the Pulumi CLI passthrough (`status` is live: `automation.live._cli`)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ def register_stack_commands(app: typer.Typer) -> None:
     """Add the stack commands to the `jockey` app."""
     for command, name in (
         (outputs, None),
-        (status, None),
         (list_command, "list"),
         (doctor, None),
     ):
@@ -54,21 +53,6 @@ def outputs(file: OptionalSpec = None, tenant: TenantOption = None, env: EnvOpti
     except JockeyError as error:
         fail_with(error)
     typer.echo(json.dumps(dict(values), indent=2, default=str))
-
-
-def status(file: OptionalSpec = None, tenant: TenantOption = None, env: EnvOption = None) -> None:
-    """Print the stack's status as JSON: resources, last operation, locks."""
-    from automation._api import status as stack_status
-    from automation._errors import JockeyError
-
-    tenant_id, environment = _stack_of(file, tenant, env)
-    try:
-        report = stack_status(tenant_id, environment)
-    except JockeyError as error:
-        fail_with(error)
-    typer.echo(json.dumps(report.to_json(), indent=2))
-    if not report.exists:
-        raise typer.Exit(ExitCode.FAILED)
 
 
 def list_command(as_json: JsonFlag = False) -> None:

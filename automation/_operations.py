@@ -26,6 +26,7 @@ from automation._results import Operation, OperationResult, redact_outputs
 from automation._settings import load_settings
 from automation._stack import open_stack
 from automation._toolchain import find_toolchain
+from automation.live._rollback import RolloutGuard
 from infra.spec import DeploymentSpec, SpecError, resolve_pull_secret, resolve_secret_values
 
 
@@ -121,11 +122,14 @@ def execute(
     secret_values = _resolve_secrets(request)
     program = inline_program(request.spec, secret_values, _resolve_pull_secret(request))
     dispatcher = EventDispatcher(on_event)
+    guard = RolloutGuard(request, settings, dispatcher.publish, cancelled)
     events: list[engine_events.EngineEvent] = []
 
     def record(event: engine_events.EngineEvent) -> None:
         events.append(event)
-        dispatcher.publish(to_operation_event(request.tenant, request.stack, event))
+        operation_event = to_operation_event(request.tenant, request.stack, event)
+        dispatcher.publish(operation_event)
+        guard.observe(operation_event)
 
     failure: str | None = None
     error: str | None = None
@@ -152,7 +156,9 @@ def execute(
                 if cancelled():
                     error = "cancelled before the engine started"
                 else:
-                    outputs = _run_engine(stack, request.operation, record)
+                    outputs = guard.run(
+                        stack, lambda: _run_engine(stack, request.operation, record)
+                    )
             except auto.CommandError as command_error:
                 failure = str(command_error)
                 code = engine_exit_code(failure)
@@ -195,9 +201,10 @@ def execute(
         outputs=outputs if request.operation is not Operation.PREVIEW else folded.outputs,
         diagnostics=folded.diagnostics,
         duration_seconds=time.monotonic() - started,
-        error=("cancelled: " + error) if (was_cancelled and error) else error,
+        error=guard.explain(("cancelled: " + error) if (was_cancelled and error) else error),
         cancelled=was_cancelled,
         repaired=repaired,
+        rolled_back=guard.rolled_back,
         log_file=str(log_file) if log_file else None,
     )
 

@@ -31,6 +31,7 @@ from automation._cli_params import (
 from automation._cli_spec import register_spec_commands
 from automation._cli_stack import register_stack_commands
 from automation._exit_codes import ExitCode
+from automation.live._cli import register_live_commands
 
 if TYPE_CHECKING:
     from automation._results import Operation, OperationResult
@@ -246,6 +247,7 @@ def destroy(
 
 register_spec_commands(app)
 register_stack_commands(app)
+register_live_commands(app)
 
 
 def main() -> None:

@@ -69,6 +69,20 @@ CALLER_SIDE = (
     "automation/_progress.py",
     "automation/_cancel.py",
     "automation/cli.py",
+    "automation/live/__init__.py",
+    "automation/live/_aws.py",
+    "automation/live/_cli.py",
+    "automation/live/_cluster.py",
+    "automation/live/_feed.py",
+    "automation/live/_informer.py",
+    "automation/live/_kube_phase.py",
+    "automation/live/_kube_read.py",
+    "automation/live/_logs.py",
+    "automation/live/_model.py",
+    "automation/live/_phases.py",
+    "automation/live/_status.py",
+    "automation/live/_switch.py",
+    "automation/live/_watch.py",
 )
 
 
