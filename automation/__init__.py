@@ -22,6 +22,8 @@ _EXPORTS = {
     "ClusterError": "automation.live",
     "ConfigurationError": "automation._errors",
     "DEFAULT_WAIT_SECONDS": "automation._api",
+    "DriftResult": "automation.fleet",
+    "DriftState": "automation.fleet",
     "EngineError": "automation._errors",
     "EventCallback": "automation._events",
     "EventKind": "automation._events",
@@ -40,6 +42,7 @@ _EXPORTS = {
     "StackNotFoundError": "automation._errors",
     "StackStatus": "automation._results",
     "StackSummary": "automation._api",
+    "SyncReport": "automation.fleet",
     "TenantPreview": "automation._report",
     "TenantStatus": "automation.live",
     "Toolchain": "automation._toolchain",
@@ -48,6 +51,7 @@ _EXPORTS = {
     "cancel_on_signals": "automation._cancel",
     "change_set_json": "automation._report",
     "destroy": "automation._api",
+    "drift": "automation.fleet",
     "find_toolchain": "automation._toolchain",
     "list_stacks": "automation._api",
     "logs": "automation.live",
@@ -59,6 +63,7 @@ _EXPORTS = {
     "render_markdown": "automation._report",
     "run_many": "automation._api",
     "status": "automation.live",
+    "sync": "automation.fleet",
     "tenant_preview_from_events": "automation._report",
     "up": "automation._api",
     "watch": "automation.live",
@@ -175,6 +180,21 @@ if TYPE_CHECKING:
     )
     from automation._toolchain import (
         find_toolchain as find_toolchain,
+    )
+    from automation.fleet import (
+        DriftResult as DriftResult,
+    )
+    from automation.fleet import (
+        DriftState as DriftState,
+    )
+    from automation.fleet import (
+        SyncReport as SyncReport,
+    )
+    from automation.fleet import (
+        drift as drift,
+    )
+    from automation.fleet import (
+        sync as sync,
     )
     from automation.live import (
         ClusterError as ClusterError,

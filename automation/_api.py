@@ -29,6 +29,7 @@ def _request(
     spec: DeploymentSpec,
     wait_seconds: float,
     timeout_seconds: float | None,
+    refresh: bool | None = None,
 ) -> OperationRequest:
     return OperationRequest(
         operation=operation,
@@ -37,6 +38,7 @@ def _request(
         spec=spec,
         wait_seconds=wait_seconds,
         deadline=None if timeout_seconds is None else time.time() + timeout_seconds,
+        refresh=refresh,
     )
 
 
@@ -46,8 +48,10 @@ def _run(
     on_event: EventCallback | None,
     wait_seconds: float,
     timeout_seconds: float | None,
+    refresh: bool | None = None,
 ) -> OperationResult:
-    return run_in_worker(_request(operation, spec, wait_seconds, timeout_seconds), on_event)
+    request = _request(operation, spec, wait_seconds, timeout_seconds, refresh)
+    return run_in_worker(request, on_event)
 
 
 def preview(
@@ -74,12 +78,18 @@ def up(
     wait_seconds: float = DEFAULT_WAIT_SECONDS,
     timeout_seconds: float | None = None,
     rollback: bool = True,
+    refresh: bool | None = None,
 ) -> OperationResult:
     """Deploy the tenant (see `preview` for the errors).
 
     When the Deployment's rollout fails, the tenant is rolled back to its last good
-    configuration (`rolled_back` on the result); `rollback=False` leaves it failed."""
-    request = _request(Operation.UP, spec, wait_seconds, timeout_seconds)
+    configuration (`rolled_back` on the result); `rollback=False` leaves it failed.
+
+    A cluster tenant's resources are read back first (`refresh`), so whatever was deleted
+    or edited behind Jockey's back is put back; pass `refresh=False` to skip that read.
+    Render-mode tenants never refresh.
+    """
+    request = _request(Operation.UP, spec, wait_seconds, timeout_seconds, refresh)
     return run_in_worker(with_rollback(request, rollback), on_event)
 
 
@@ -279,14 +289,15 @@ def run_many(
     timeout_seconds: float | None = None,
     fanout: FanOut | None = None,
     rollback: bool = True,
+    refresh: bool | None = None,
 ) -> Iterator[OperationResult]:
     """Run one operation over many tenants, yielding results as each finishes.
 
     One failure does not stop the others: it becomes a result with `ok=False`. Pass your
-    own `FanOut` to be able to cancel from a signal handler.
+    own `FanOut` to be able to cancel from a signal handler. `refresh` is as for `up`.
     """
     requests = [
-        with_rollback(_request(operation, spec, wait_seconds, timeout_seconds), rollback)
+        with_rollback(_request(operation, spec, wait_seconds, timeout_seconds, refresh), rollback)
         for spec in specs
     ]
     yield from run_requests(requests, parallel=parallel, on_event=on_event, fanout=fanout)

@@ -26,6 +26,7 @@ from automation._results import Operation, OperationResult, redact_outputs
 from automation._settings import load_settings
 from automation._stack import open_stack
 from automation._toolchain import find_toolchain
+from automation.fleet._hooks import after_engine, before_engine, refreshes_first
 from automation.live._rollback import RolloutGuard
 from infra.spec import DeploymentSpec, SpecError, resolve_pull_secret, resolve_secret_values
 
@@ -86,19 +87,26 @@ def _resolve_pull_secret(request: OperationRequest) -> str | None:
 
 
 def _run_engine(
-    stack: auto.Stack, operation: Operation, on_event: Callable[[engine_events.EngineEvent], None]
+    stack: auto.Stack,
+    request: OperationRequest,
+    on_event: Callable[[engine_events.EngineEvent], None],
 ) -> dict[str, Any]:
     """Run the operation; returns the stack's outputs after it, secrets redacted."""
+    operation = request.operation
     common: dict[str, Any] = {"on_event": on_event, "color": "never"}
+    if operation is Operation.PREVIEW and request.spec is None:
+        # A stack without its spec: preview what destroying it would do.
+        stack.preview_destroy(show_secrets=False, **common)
+        return {}
     if operation is Operation.PREVIEW:
-        stack.preview(diff=True, **common)
+        stack.preview(diff=True, refresh=refreshes_first(request), **common)
         return {}
     if operation is Operation.UP:
         # `up` already reads the outputs back; reading them again would cost a CLI call.
-        result = stack.up(show_secrets=False, **common)
+        result = stack.up(show_secrets=False, refresh=refreshes_first(request), **common)
         return redact_outputs(result.outputs)
     if operation is Operation.DESTROY:
-        stack.destroy(show_secrets=False, **common)
+        stack.destroy(show_secrets=False, remove=request.remove_stack or None, **common)
         return {}
     stack.refresh(show_secrets=False, **common)
     return redact_outputs(stack.outputs())
@@ -156,8 +164,14 @@ def execute(
                 if cancelled():
                     error = "cancelled before the engine started"
                 else:
-                    outputs = guard.run(
-                        stack, lambda: _run_engine(stack, request.operation, record)
+                    before_engine(stack, request)
+                    outputs = guard.run(stack, lambda: _run_engine(stack, request, record))
+                    after_engine(
+                        stack,
+                        request,
+                        secret_values,
+                        toolchain.version,
+                        settings.work_dir(request.stack),
                     )
             except auto.CommandError as command_error:
                 failure = str(command_error)

@@ -22,6 +22,9 @@ class OperationRequest:
         deadline: epoch seconds by which the operation must end, or None.
         env_overrides: variables the worker sets before it starts (used by `render` to point
             at a throwaway backend).
+        refresh: read the live resources first (`up` and `preview`); None lets the worker
+            decide (`up` of a cluster tenant refreshes, render mode never does).
+        remove_stack: after a successful `destroy`, remove the stack and Jockey's records.
     """
 
     operation: Operation
@@ -31,6 +34,8 @@ class OperationRequest:
     wait_seconds: float = 0.0
     deadline: float | None = None
     env_overrides: tuple[tuple[str, str], ...] = ()
+    refresh: bool | None = None
+    remove_stack: bool = False
 
     @property
     def stack(self) -> str:

@@ -31,7 +31,8 @@ from automation._cli_params import (
 from automation._cli_spec import register_spec_commands
 from automation._cli_stack import register_stack_commands
 from automation._exit_codes import ExitCode
-from automation.live._cli import register_live_commands
+from automation.fleet._cli import register_fleet_commands
+from automation.live._cli import RollbackFlag, register_live_commands
 
 if TYPE_CHECKING:
     from automation._results import Operation, OperationResult
@@ -75,6 +76,8 @@ def _run(
     parallel: int,
     wait: float,
     timeout: float | None,
+    rollback: bool = True,
+    refresh: bool | None = None,
 ) -> list[OperationResult]:
     """Run one operation over the specs as the CLI shows it; exit non-zero on any failure."""
     from automation._api import run_many
@@ -82,7 +85,13 @@ def _run(
 
     results = run_with_progress(
         lambda fanout: run_many(
-            operation, specs, wait_seconds=wait, timeout_seconds=timeout, fanout=fanout
+            operation,
+            specs,
+            wait_seconds=wait,
+            timeout_seconds=timeout,
+            fanout=fanout,
+            rollback=rollback,
+            refresh=refresh,
         ),
         [spec.stack_name for spec in specs],
         parallel=parallel,
@@ -188,8 +197,47 @@ def _operation_command(name: str, verb: str | None, help_text: str) -> None:
     app.command(name)(command)
 
 
-_operation_command("up", "deploy", "Deploy each tenant (asks first unless --yes).")
 _operation_command("refresh", "refresh", "Read each tenant's resources back into its state.")
+
+
+@app.command()
+def up(
+    files: SpecFiles,
+    as_json: JsonFlag = False,
+    events: EventsFlag = False,
+    yes: YesFlag = False,
+    rollback: RollbackFlag = True,
+    no_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--no-refresh",
+            help="Skip reading cluster resources back first (faster; a change made behind "
+            "Jockey's back stays).",
+        ),
+    ] = False,
+    parallel: ParallelOption = 1,
+    wait: WaitOption = 300.0,
+    timeout: TimeoutOption = None,
+    root: RootOption = None,
+    outside_root: OutsideRootFlag = False,
+) -> None:
+    """Deploy each tenant (asks first unless --yes); cluster tenants are refreshed first."""
+    from automation._results import Operation
+
+    specs = load_specs(files, root=root, allow_outside_root=outside_root)
+    _confirm("deploy", [spec.stack_name for spec in specs], yes)
+    results = _run(
+        Operation.UP,
+        specs,
+        as_json=as_json,
+        events=events,
+        parallel=parallel,
+        wait=wait,
+        timeout=timeout,
+        rollback=rollback,
+        refresh=False if no_refresh else None,
+    )
+    _exit_for(results)
 
 
 @app.command()
@@ -248,6 +296,7 @@ def destroy(
 register_spec_commands(app)
 register_stack_commands(app)
 register_live_commands(app)
+register_fleet_commands(app)
 
 
 def main() -> None:

@@ -14,19 +14,29 @@ Example:
 from automation._report._collect import tenant_preview_from_events
 from automation._report._eventlog import parse_event_lines, read_event_log
 from automation._report._json import CHANGE_SET_VERSION, change_set_json
-from automation._report._markdown import DEFAULT_MAX_CHARS, MARKER, render_markdown
+from automation._report._markdown import (
+    DEFAULT_MAX_CHARS,
+    DRIFT,
+    DRIFT_MARKER,
+    MARKER,
+    render_markdown,
+)
 from automation._report._model import ChangeKind, PropertyChange, ResourceDiff, TenantPreview
+from automation._report._values import display_value
 from automation._report._write import preview_from_result, write_reports
 
 __all__ = [
     "CHANGE_SET_VERSION",
     "DEFAULT_MAX_CHARS",
+    "DRIFT",
+    "DRIFT_MARKER",
     "MARKER",
     "ChangeKind",
     "PropertyChange",
     "ResourceDiff",
     "TenantPreview",
     "change_set_json",
+    "display_value",
     "parse_event_lines",
     "preview_from_result",
     "read_event_log",

@@ -62,6 +62,11 @@ class _Steps:
     def add(self, meta: StepEventMetadata) -> None:
         op = step_op(meta.op)
         folded = _FOLDED_OPS.get(op, op)
+        if self.op in _UNCHANGED_OPS and folded not in _UNCHANGED_OPS:
+            # A refresh step came first (`preview --refresh`, `up --refresh`): the step
+            # that follows it is the change, diffed against what the refresh read.
+            self.op, self.old, self.new = None, None, None
+            self.keys, self.diffs, self.detailed = [], [], {}
         if self.op is None or folded == "replace":
             self.op = folded
         self.keys.extend(key for key in meta.keys or () if key not in self.keys)

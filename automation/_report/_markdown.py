@@ -16,6 +16,10 @@ from automation._report._values import display_value
 
 MARKER = "<!-- jockey-preview -->"
 """The first line of every report: the workflow finds (and updates) its comment by it."""
+DRIFT_MARKER = "<!-- jockey-drift -->"
+"""The first line of a drift report (`jockey drift --markdown`): the drift issue's marker."""
+DRIFT = "drift"
+"""The `operation` of a drift check's previews: their sections read as drift, not changes."""
 DEFAULT_MAX_CHARS = 64_000
 """Under GitHub's 65,536-character limit for a comment body, with room to spare."""
 
@@ -58,6 +62,9 @@ def render_markdown(
     *,
     max_chars: int = DEFAULT_MAX_CHARS,
     show_outputs: bool = False,
+    title: str = "Jockey preview",
+    marker: str = MARKER,
+    notes: Sequence[str] = (),
 ) -> str:
     """Render previews as one pull-request comment.
 
@@ -76,12 +83,19 @@ def render_markdown(
         previews: one preview per tenant, in any order.
         max_chars: the most characters the comment may have.
         show_outputs: list each tenant's stack outputs (secrets stay redacted).
+        title: the heading under the marker.
+        marker: the first line (`MARKER`, or `DRIFT_MARKER` for a drift report).
+        notes: plain-text lines listed under the summary table (escaped, never trimmed).
+
+    A drift check's previews (operation `drift`) get drift sections: the resources whose
+    live state differs from the spec, each property as `live → spec`, and what `jockey up`
+    would do to put it back.
 
     Returns:
         The Markdown text.
     """
     ordered = sorted(previews, key=lambda p: (p.stack, p.tenant, p.environment))
-    head = _head(ordered)
+    head = _head(ordered, title, marker, notes)
     sections = [
         [_section(preview, detail, show_outputs) for detail in _Detail] for preview in ordered
     ]
@@ -103,15 +117,19 @@ def render_markdown(
     return head + _note(ordered, levels, max_chars) + body
 
 
-def _head(previews: Sequence[TenantPreview]) -> str:
-    lines = [MARKER, "## Jockey preview", ""]
+def _head(previews: Sequence[TenantPreview], title: str, marker: str, notes: Sequence[str]) -> str:
+    lines = [marker, f"## {html.escape(title)}", ""]
+    noted = [f"- {html.escape(note)}" for note in notes]
     if not previews:
-        lines += ["No tenant specs to preview.", ""]
-        return "\n".join(lines) + "\n"
+        lines += ["No tenant specs to preview." if not notes else "Nothing to preview.", ""]
+        return "\n".join([*lines, *noted, *([""] if noted else [])]) + "\n"
     totals = {op: sum(getattr(p.changes, op) for p in previews) for op, _ in _COUNT_WORDS}
     failed = sum(not p.ok for p in previews)
     tenants = f"{len(previews)} tenant" + ("s" if len(previews) != 1 else "")
     sentence = f"**{tenants}**: " + ", ".join(f"{totals[op]} {word}" for op, word in _COUNT_WORDS)
+    if all(p.operation == DRIFT for p in previews):
+        drifted = sum(bool(p.ok and p.resources) for p in previews)
+        sentence = f"**{tenants}**: {drifted} drifted"
     lines += [sentence + (f". **{failed} failed.**" if failed else "."), ""]
     lines += [
         "| Tenant | Stack | Create | Update | Replace | Delete | Status |",
@@ -124,12 +142,16 @@ def _head(previews: Sequence[TenantPreview]) -> str:
     if len(previews) > 1:
         counts = [f"**{totals[op]}**" for op, _ in _COUNT_WORDS]
         lines.append("| " + " | ".join(["**Total**", "", *counts, ""]) + " |")
+    if noted:
+        lines += ["", *noted]
     return "\n".join(lines) + "\n\n"
 
 
 def _status(preview: TenantPreview) -> str:
     if not preview.ok:
         return "❌ failed"
+    if preview.operation == DRIFT:
+        return "⚠️ drifted" if preview.resources else "✅ no drift"
     return "✅ ok" if preview.changes.total_changes else "✅ no changes"
 
 
@@ -160,13 +182,21 @@ def _section(preview: TenantPreview, detail: _Detail, show_outputs: bool) -> str
     label = f"<b>{html.escape(preview.stack)}</b> ({html.escape(preview.tenant)}): "
     label += html.escape(_phrase(preview))
     lines = ["<details open>" if not preview.ok else "<details>", f"<summary>{label}</summary>", ""]
+    drift = preview.operation == DRIFT
     if not preview.ok:
-        lines += ["**Preview failed:**", "", *_fenced(preview.error or "unknown error"), ""]
+        what = "Drift check" if drift else preview.operation.capitalize()
+        lines += [f"**{what} failed:**", "", *_fenced(preview.error or "unknown error"), ""]
     resources = sorted(preview.resources, key=resource_order)
+    if drift and resources:
+        lines += [
+            "Live state that differs from the spec (values `live → spec`; the op is what "
+            "`jockey up` does to put it back):",
+            "",
+        ]
     for resource in resources:
         lines += _resource_lines(resource, detail)
     if preview.ok and not resources:
-        lines.append("No resource changes.")
+        lines.append("No drift." if drift else "No resource changes.")
     if resources:
         lines.append("")
     if show_outputs and detail is _Detail.FULL and preview.outputs:
@@ -186,7 +216,10 @@ def _section(preview: TenantPreview, detail: _Detail, show_outputs: bool) -> str
 
 def _phrase(preview: TenantPreview) -> str:
     if not preview.ok:
-        return "preview failed"
+        return f"{preview.operation} failed"
+    if preview.operation == DRIFT:
+        count = len(preview.resources)
+        return f"{count} drifted resource{'s' if count != 1 else ''}" if count else "no drift"
     words = [
         f"{getattr(preview.changes, op)} {word}"
         for op, word in _COUNT_WORDS

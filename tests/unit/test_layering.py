@@ -83,6 +83,17 @@ CALLER_SIDE = (
     "automation/live/_status.py",
     "automation/live/_switch.py",
     "automation/live/_watch.py",
+    "automation/fleet/__init__.py",
+    "automation/fleet/_backend.py",
+    "automation/fleet/_cli.py",
+    "automation/fleet/_drift.py",
+    "automation/fleet/_fingerprint.py",
+    "automation/fleet/_hooks.py",
+    "automation/fleet/_plan.py",
+    "automation/fleet/_reports.py",
+    "automation/fleet/_runner.py",
+    "automation/fleet/_specs.py",
+    "automation/fleet/_sync.py",
 )
 
 

@@ -1,0 +1,123 @@
+"""What the fleet adds inside a worker: refresh before `up` (cluster tenants only), and the
+fingerprint tag forgotten before a change and recorded after a successful `up`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from automation._request import OperationRequest
+from automation._results import Operation
+from automation.fleet._fingerprint import FINGERPRINT_TAG, current_versions, matches
+from automation.fleet._fingerprint import fingerprint_material as material_of
+from automation.fleet._hooks import after_engine, before_engine, refreshes_first
+from infra.spec import DeploymentSpec, load_spec_file
+from tests.engine.engine_support import TenantFiles
+
+
+@dataclass
+class FakeWorkspace:
+    tags: dict[str, str] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+
+    def set_tag(self, _stack: str, key: str, value: str) -> None:
+        self.calls.append(f"set {key}")
+        self.tags[key] = value
+
+    def remove_tag(self, _stack: str, key: str) -> None:
+        self.calls.append(f"remove {key}")
+        self.tags.pop(key, None)
+
+
+@dataclass
+class FakeStack:
+    name: str = "acme-dev"
+    workspace: FakeWorkspace = field(default_factory=FakeWorkspace)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> TenantFiles:
+    spec_dir = tmp_path / "tenants"
+    spec_dir.mkdir()
+    return TenantFiles(home=tmp_path / "home", out=spec_dir / "out", spec_dir=spec_dir)
+
+
+@pytest.fixture
+def rendered(files: TenantFiles) -> DeploymentSpec:
+    return load_spec_file(files.write("acme"))
+
+
+@pytest.fixture
+def on_cluster(files: TenantFiles) -> DeploymentSpec:
+    return load_spec_file(files.write("acme", cluster={"context": "kind-test"}))
+
+
+def _request(
+    operation: Operation, spec: DeploymentSpec | None, **options: object
+) -> OperationRequest:
+    return OperationRequest(operation, "acme", "dev", spec, **options)  # type: ignore[arg-type]
+
+
+def test_up_of_a_cluster_tenant_refreshes_by_default(on_cluster: DeploymentSpec) -> None:
+    assert refreshes_first(_request(Operation.UP, on_cluster))
+    assert not refreshes_first(_request(Operation.UP, on_cluster, refresh=False))
+
+
+def test_a_preview_refreshes_only_when_asked(on_cluster: DeploymentSpec) -> None:
+    assert not refreshes_first(_request(Operation.PREVIEW, on_cluster))
+    assert refreshes_first(_request(Operation.PREVIEW, on_cluster, refresh=True))
+
+
+def test_render_mode_never_refreshes(rendered: DeploymentSpec) -> None:
+    assert not refreshes_first(_request(Operation.UP, rendered))
+    assert not refreshes_first(_request(Operation.PREVIEW, rendered, refresh=True))
+    assert not refreshes_first(_request(Operation.PREVIEW, None, refresh=True))
+
+
+@pytest.mark.parametrize("operation", [Operation.UP, Operation.DESTROY])
+def test_a_change_forgets_the_fingerprint_before_it_starts(
+    rendered: DeploymentSpec, operation: Operation
+) -> None:
+    stack = FakeStack()
+    stack.workspace.tags[FINGERPRINT_TAG] = "v1:old"
+    before_engine(stack, _request(operation, rendered))  # type: ignore[arg-type]
+    assert FINGERPRINT_TAG not in stack.workspace.tags
+
+
+@pytest.mark.parametrize("operation", [Operation.PREVIEW, Operation.REFRESH])
+def test_a_preview_or_refresh_keeps_it(rendered: DeploymentSpec, operation: Operation) -> None:
+    stack = FakeStack()
+    before_engine(stack, _request(operation, rendered))  # type: ignore[arg-type]
+    assert stack.workspace.calls == []
+
+
+def test_a_successful_up_records_the_fingerprint_of_what_it_deployed(
+    rendered: DeploymentSpec, tmp_path: Path
+) -> None:
+    stack = FakeStack()
+    secrets = {"OPENAI_API_KEY": "sk-test-value"}
+    after_engine(stack, _request(Operation.UP, rendered), secrets, "3.274.1", tmp_path)  # type: ignore[arg-type]
+    recorded = stack.workspace.tags[FINGERPRINT_TAG]
+    assert "sk-test-value" not in recorded
+    versions = current_versions("3.274.1")
+    assert matches(recorded, material_of(rendered, secrets, versions, os.environ))
+
+
+def test_a_pruning_destroy_forgets_the_stacks_work_directory(tmp_path: Path) -> None:
+    work_dir = tmp_path / "stacks" / "old-dev"
+    work_dir.mkdir(parents=True)
+    (work_dir / "Pulumi.old-dev.yaml").write_text("encryptionsalt: x\n")
+    request = OperationRequest(Operation.DESTROY, "old", "dev", None, remove_stack=True)
+    after_engine(FakeStack("old-dev"), request, {}, "3.274.1", work_dir)  # type: ignore[arg-type]
+    assert not work_dir.exists()
+
+
+def test_a_plain_destroy_keeps_it(tmp_path: Path) -> None:
+    work_dir = tmp_path / "stacks" / "old-dev"
+    work_dir.mkdir(parents=True)
+    request = OperationRequest(Operation.DESTROY, "old", "dev", None)
+    after_engine(FakeStack("old-dev"), request, {}, "3.274.1", work_dir)  # type: ignore[arg-type]
+    assert work_dir.exists()
