@@ -32,7 +32,7 @@ from automation.live._cluster import ClusterError, uses_live_cluster
 from automation.live._model import KubernetesStatus, Phase
 from automation.live._phases import RolloutPhase, RolloutPhases
 from automation.live._switch import ROLLBACK_VARIABLE
-from infra.spec import DeploymentSpec, SpecError, resolve_secret_values
+from infra.spec import DeploymentSpec, SpecError, resolve_pull_secret, resolve_secret_values
 
 log = logging.getLogger("jockey.rollback")
 
@@ -200,8 +200,9 @@ class RolloutGuard:
 
         try:
             secrets = resolve_secret_values(last_good, os.environ)
+            pull_secret = resolve_pull_secret(last_good, os.environ)
             stack.up(
-                program=inline_program(last_good, secrets),
+                program=inline_program(last_good, secrets, pull_secret),
                 on_event=forward,
                 color="never",
                 show_secrets=False,
