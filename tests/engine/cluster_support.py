@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 REPO = Path(__file__).resolve().parents[2]
 CLUSTER_SCRIPT = REPO / "scripts" / "cluster"
@@ -42,7 +43,8 @@ class LiveCluster:
     kubectl: Path
     up_output: str
 
-    context = "jockey-local"
+    context: ClassVar[str] = "jockey-local"
+    """The kubeconfig's only context."""
 
     def run_kubectl(
         self, *args: str, check: bool = True, stdin: str | None = None, timeout: float = 120
