@@ -87,8 +87,9 @@ class RolloutPhases:
         elif kind is EventKind.DIAGNOSTIC and event.urn:
             message = (event.message or "").strip()
             if event.urn == self._deployment_urn and event.severity != "error":
+                detail = message.splitlines()[-1] if message else ""
                 self.reach(
-                    RolloutPhase.AWAITING_ROLLOUT, message.splitlines()[-1] if message else ""
+                    RolloutPhase.AWAITING_ROLLOUT, detail or "waiting for the pods to be ready"
                 )
             elif "push" in message.lower() and RolloutPhase.BUILDING in self.reached:
                 self.reach(RolloutPhase.PUSHING, message.splitlines()[-1])

@@ -117,4 +117,4 @@ def test_logs_refuses_a_bad_since() -> None:
 def test_automation_status_is_the_live_status() -> None:
     import automation
 
-    assert automation.status is automation.live.status  # type: ignore[attr-defined]
+    assert automation.status is automation.live.status

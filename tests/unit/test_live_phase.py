@@ -29,7 +29,7 @@ def deployment(
     revision: str = "1",
     progressing: tuple[str, str] = ("True", "NewReplicaSetAvailable"),
 ) -> Deployment:
-    return Deployment.from_dict(
+    return Deployment.from_dict(  # type: ignore[return-value]
         {
             "metadata": {
                 "name": NAME,
@@ -66,7 +66,7 @@ def replica_set(revision: str, template_hash: str, failure: str | None = None) -
         if failure
         else []
     )
-    return ReplicaSet.from_dict(
+    return ReplicaSet.from_dict(  # type: ignore[return-value]
         {
             "metadata": {
                 "name": f"{NAME}-{template_hash}",
@@ -108,7 +108,7 @@ def pod(
                 "message": unschedulable,
             }
         )
-    return Pod.from_dict(
+    return Pod.from_dict(  # type: ignore[return-value]
         {
             "metadata": {
                 "name": name,
@@ -216,7 +216,7 @@ def test_quota_exceeded_on_the_current_replica_set_fails_with_that_reason() -> N
 
 
 def test_a_failed_create_event_is_reported_when_the_condition_is_not_there_yet() -> None:
-    event = Event.from_dict(
+    event: Event = Event.from_dict(  # type: ignore[assignment]
         {
             "metadata": {"name": "e1", "namespace": NS},
             "involvedObject": {"kind": "ReplicaSet", "name": f"{NAME}-new"},
@@ -267,7 +267,7 @@ def test_every_pod_crashing_after_a_rollout_is_failed() -> None:
 
 
 def test_other_workloads_pods_are_ignored() -> None:
-    stranger = Pod.from_dict(
+    stranger: Pod = Pod.from_dict(  # type: ignore[assignment]
         {"metadata": {"name": "other", "labels": {"app": "x"}}, "status": {"phase": "Pending"}}
     )
     status = kubernetes_status(NS, NAME, deployment(), [replica_set("1", "aaa")], [stranger])

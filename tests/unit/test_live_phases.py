@@ -10,10 +10,27 @@ URN = "urn:pulumi:acme-dev::jockey::jockey:kubernetes:Agent$kubernetes:apps/v1:D
 IMAGE_URN = "urn:pulumi:acme-dev::jockey::docker:index/image:Image::img"
 
 
-def event(kind: EventKind, **fields: object) -> OperationEvent:
+def event(
+    kind: EventKind,
+    *,
+    urn: str | None = None,
+    resource_type: str | None = None,
+    op: str | None = None,
+    message: str | None = None,
+    severity: str | None = None,
+) -> OperationEvent:
     return OperationEvent(
-        tenant="acme", stack="acme-dev", kind=kind, sequence=1, timestamp=1, **fields
-    )  # type: ignore[arg-type]
+        tenant="acme",
+        stack="acme-dev",
+        kind=kind,
+        sequence=1,
+        timestamp=1,
+        urn=urn,
+        resource_type=resource_type,
+        op=op,
+        message=message,
+        severity=severity,
+    )
 
 
 def run(*events: OperationEvent) -> tuple[list[str | None], list[OperationEvent]]:

@@ -174,7 +174,7 @@ def test_a_feed_yields_items_then_stops_at_its_deadline_leaving_no_thread() -> N
         loop = asyncio.get_running_loop()
         for number in range(3):
             # a blocking call in the executor, as boto3 reads are made
-            feed.put(await loop.run_in_executor(None, lambda n=number: n))
+            feed.put(await loop.run_in_executor(None, int, number))
         await asyncio.sleep(3600)
 
     async def start() -> None:
