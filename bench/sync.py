@@ -90,7 +90,7 @@ def write_specs(folder: Path, tenants: list[str], replicas: int = 1) -> list[Pat
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, list[dict[str, object]]]:
     """Run a jockey command with --json; its wall time and JSON lines (fails loudly)."""
     started = time.monotonic()
-    done = subprocess.run(command + ["--json"], env=env, capture_output=True, text=True)
+    done = subprocess.run([*command, "--json"], env=env, capture_output=True, text=True)
     elapsed = time.monotonic() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr[-3000:]}")
