@@ -39,6 +39,14 @@ WatchFlag = Annotated[
         "failed, or the timeout.",
     ),
 ]
+KeepWatching = Annotated[
+    bool,
+    typer.Option(
+        "--keep-watching",
+        help="With --watch: go on after every tenant settled (until the timeout or Ctrl-C), "
+        "e.g. to see the rollout an `up` is about to start.",
+    ),
+]
 StopAfter = Annotated[
     float | None,
     typer.Option(
@@ -109,13 +117,15 @@ def _exit_code(statuses: Iterable[TenantStatus], errors: int) -> ExitCode:
     return ExitCode.OK if all(s.phase.healthy for s in statuses) else ExitCode.UNHEALTHY
 
 
-def _watch(specs: list[DeploymentSpec], as_json: bool, timeout: float | None) -> None:
+def _watch(
+    specs: list[DeploymentSpec], as_json: bool, timeout: float | None, until_settled: bool
+) -> None:
     from automation._errors import JockeyError
     from automation.live._watch import watch
 
     latest: dict[str, TenantStatus] = {}
     try:
-        with watch(specs, timeout_seconds=timeout) as changes:
+        with watch(specs, timeout_seconds=timeout, until_settled=until_settled) as changes:
             if as_json or not _is_terminal():
                 for status in changes:
                     latest[status.stack] = status
@@ -164,6 +174,7 @@ def status(
     files: SpecFiles,
     as_json: JsonFlag = False,
     watch: WatchFlag = False,
+    keep_watching: KeepWatching = False,
     timeout: StopAfter = None,
     root: RootOption = None,
     outside_root: OutsideRootFlag = False,
@@ -175,7 +186,7 @@ def status(
 
     specs = load_specs(files, root=root, allow_outside_root=outside_root)
     if watch:
-        _watch(specs, as_json, timeout)
+        _watch(specs, as_json, timeout, until_settled=not keep_watching)
         return
     statuses: list[TenantStatus] = []
     errors = 0

@@ -253,7 +253,8 @@ def _phase(
     generation = deployment.metadata.generation if deployment.metadata else None
     observed = deployment.status.observedGeneration if deployment.status else None
     if generation is not None and (observed or 0) < generation:
-        return Phase.PENDING
+        # Not yet seen by the controller: a first rollout waits, a running one is changing.
+        return Phase.PENDING if counts.ready == 0 else Phase.DEPLOYING
     scheduled = [
         pod
         for pod in pods

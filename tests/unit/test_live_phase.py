@@ -167,6 +167,11 @@ def test_a_first_rollout_with_unscheduled_pods_is_pending_with_the_reason() -> N
     assert [(p.pod, p.reason) for p in status.problems] == [("a", "Unschedulable")]
 
 
+def test_a_new_generation_of_a_serving_deployment_is_deploying_at_once() -> None:
+    status = kubernetes_status(NS, NAME, deployment(generation=2, observed=1))
+    assert status.phase is Phase.DEPLOYING
+
+
 def test_a_rollout_in_progress_is_deploying() -> None:
     replica_sets = [replica_set("1", "old"), replica_set("2", "new")]
     pods = [pod("a", "old"), pod("b", "old"), pod("c", "new", ready=False)]
