@@ -6,10 +6,12 @@ plain events this produces.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from automation._diff import step_op
 from automation._events import EventKind, OperationEvent
+from automation._request import OperationRequest
 
 if TYPE_CHECKING:
     from pulumi.automation import events as engine_events
@@ -52,4 +54,17 @@ def to_operation_event(tenant: str, stack: str, event: engine_events.EngineEvent
     return OperationEvent(kind=kind, **base)
 
 
-__all__ = ["to_operation_event"]
+def retry_event(request: OperationRequest, attempt: int, reason: str) -> OperationEvent:
+    """The event of an engine run started again (the API server came back after an outage)."""
+    return OperationEvent(
+        tenant=request.tenant,
+        stack=request.stack,
+        kind=EventKind.DIAGNOSTIC,
+        sequence=-1,
+        timestamp=int(time.time()),
+        severity="info",
+        message=f"attempt {attempt}: {reason}",
+    )
+
+
+__all__ = ["retry_event", "to_operation_event"]

@@ -15,7 +15,8 @@ import pulumi.automation as auto
 from pulumi.automation import events as engine_events
 
 from automation._engine_errors import engine_exit_code, keep_engine_log, summarize_failure
-from automation._engine_events import to_operation_event
+from automation._cluster_reach import require_cluster, ride_out_outages, uses_cluster
+from automation._engine_events import retry_event, to_operation_event
 from automation._errors import InvalidSpecError, JockeyError
 from automation._events import EventDispatcher, OperationEvent
 from automation._lease import hold_lease
@@ -129,6 +130,8 @@ def execute(
     toolchain = find_toolchain()
     secret_values = _resolve_secrets(request)
     program = inline_program(request.spec, secret_values, _resolve_pull_secret(request))
+    if request.spec is not None and uses_cluster(request.spec):
+        require_cluster(request.spec)  # before the stack is touched: nothing half-created
     dispatcher = EventDispatcher(on_event)
     guard = RolloutGuard(request, settings, dispatcher.publish, cancelled)
     events: list[engine_events.EngineEvent] = []
@@ -138,6 +141,27 @@ def execute(
         operation_event = to_operation_event(request.tenant, request.stack, event)
         dispatcher.publish(operation_event)
         guard.observe(operation_event)
+
+    attempts = 1
+
+    def engine_with_retries() -> dict[str, Any]:
+        nonlocal attempts
+
+        def engine() -> dict[str, Any]:
+            return _run_engine(stack, request, record)
+
+        if request.spec is None or not uses_cluster(request.spec):
+            return engine()
+        outputs, attempts = ride_out_outages(
+            request.spec,
+            engine,
+            lambda error: str(error) if isinstance(error, auto.CommandError) else None,
+            deadline=request.deadline,
+            on_retry=lambda attempt, reason: dispatcher.publish(
+                retry_event(request, attempt, reason)
+            ),
+        )
+        return outputs
 
     failure: str | None = None
     error: str | None = None
@@ -165,7 +189,7 @@ def execute(
                     error = "cancelled before the engine started"
                 else:
                     before_engine(stack, request)
-                    outputs = guard.run(stack, lambda: _run_engine(stack, request, record))
+                    outputs = guard.run(stack, engine_with_retries)
                     after_engine(
                         stack,
                         request,
@@ -219,6 +243,7 @@ def execute(
         cancelled=was_cancelled,
         repaired=repaired,
         rolled_back=guard.rolled_back,
+        attempts=attempts,
         log_file=str(log_file) if log_file else None,
     )
 

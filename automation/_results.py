@@ -87,6 +87,8 @@ class OperationResult:
         busy: the operation did not run because another held the stack.
         rolled_back: a failed `up` was put back to the last good configuration.
         log_file: where the engine's full output of a failed operation was kept.
+        attempts: engine runs it took (more than one when the cluster's API server went away
+            and came back).
     """
 
     tenant: str
@@ -105,6 +107,7 @@ class OperationResult:
     busy: bool = False
     rolled_back: bool = False
     log_file: str | None = None
+    attempts: int = 1
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's JSON-lines object for this result (`"kind": "result"`)."""
@@ -123,6 +126,7 @@ class OperationResult:
             "resources": [resource.to_json() for resource in self.resources],
             "diagnostics": list(self.diagnostics),
             "logFile": self.log_file,
+            "attempts": self.attempts,
         }
         if self.operation is Operation.UP:
             body["rolledBack"] = self.rolled_back
