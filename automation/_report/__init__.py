@@ -13,7 +13,11 @@ Example:
 
 from automation._report._collect import tenant_preview_from_events
 from automation._report._eventlog import parse_event_lines, read_event_log
-from automation._report._json import CHANGE_SET_VERSION, change_set_json
+from automation._report._json import (
+    CHANGE_SET_VERSION,
+    change_set_json,
+    previews_from_change_set,
+)
 from automation._report._markdown import (
     DEFAULT_MAX_CHARS,
     DRIFT,
@@ -39,6 +43,7 @@ __all__ = [
     "display_value",
     "parse_event_lines",
     "preview_from_result",
+    "previews_from_change_set",
     "read_event_log",
     "render_markdown",
     "tenant_preview_from_events",

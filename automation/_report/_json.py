@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from automation._report._model import TenantPreview
+from automation._report._model import ChangeKind, PropertyChange, ResourceDiff, TenantPreview
+from automation._results import ChangeCounts
 
 CHANGE_SET_VERSION = 1
 """Bumped when a key changes meaning or goes away (new keys may appear at any version)."""
@@ -35,3 +36,44 @@ def change_set_json(
         "changes": {op: sum(getattr(p.changes, op) for p in ordered) for op in ops},
         "tenants": [preview.to_json(show_outputs=show_outputs) for preview in ordered],
     }
+
+
+def previews_from_change_set(payload: Mapping[str, Any]) -> list[TenantPreview]:
+    """The previews a change set holds (the inverse of `change_set_json`), so change sets
+    written apart (one per shard of a sharded preview) can be rendered as one report.
+
+    Raises:
+        ValueError: `payload` is not a Jockey change set of a version this code reads.
+    """
+    if payload.get("kind") != "jockey.dev/ChangeSet" or payload.get("version") != 1:
+        raise ValueError("not a jockey.dev/ChangeSet of version 1")
+    return [_preview_from_json(tenant) for tenant in payload.get("tenants") or []]
+
+
+def _preview_from_json(data: Mapping[str, Any]) -> TenantPreview:
+    return TenantPreview(
+        tenant=data["tenant"],
+        environment=data["environment"],
+        stack=data["stack"],
+        ok=bool(data["ok"]),
+        error=data.get("error"),
+        changes=ChangeCounts(**data.get("changes") or {}),
+        resources=tuple(_resource_from_json(item) for item in data.get("resources") or []),
+        outputs=dict(data.get("outputs") or {}),
+        diagnostics=tuple(data.get("diagnostics") or ()),
+        operation=data.get("operation") or "preview",
+    )
+
+
+def _resource_from_json(data: Mapping[str, Any]) -> ResourceDiff:
+    return ResourceDiff(
+        urn=data["urn"],
+        type=data["type"],
+        name=data["name"],
+        op=data["op"],
+        replace_reasons=tuple(data.get("replaceReasons") or ()),
+        properties=tuple(
+            PropertyChange(item["path"], ChangeKind(item["kind"]), item.get("old"), item.get("new"))
+            for item in data.get("properties") or []
+        ),
+    )

@@ -49,9 +49,21 @@ ChangeSetOption = Annotated[
 
 
 def register_fleet_commands(app: typer.Typer) -> None:
-    """Add `sync` and `drift` to the `jockey` app."""
+    """Add `sync`, `drift` and `report` to the `jockey` app."""
     app.command("sync")(sync_command)
     app.command("drift")(drift_command)
+    app.command("report")(report_command)
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    from automation.fleet._plan import parse_shard
+
+    if value is None:
+        return None
+    try:
+        return parse_shard(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 def _load(paths: list[Path], root: Path | None, outside_root: bool) -> list[SpecFile]:
@@ -177,6 +189,15 @@ def sync_command(
     run_all: Annotated[
         bool, typer.Option("--all", help="Run unchanged tenants too (ignore fingerprints).")
     ] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="I/N",
+            help="Only this shard of the fleet (tenants assigned by stack name), e.g. for a "
+            "job matrix; merge the shards' --change-set files with `jockey report`.",
+        ),
+    ] = None,
     parallel: ParallelOption = 1,
     yes: YesFlag = False,
     as_json: JsonFlag = False,
@@ -201,7 +222,7 @@ def sync_command(
 
     files = _load(paths, root, outside_root)
     try:
-        plan = plan_sync(files, run_all=run_all)
+        plan = plan_sync(files, run_all=run_all, shard=_shard(shard))
         if prune and not preview:
             check_prune(plan, allow_prod=allow_prod)
     except JockeyError as error:
@@ -310,4 +331,40 @@ def drift_command(
     raise typer.Exit(drift_exit_code(results))
 
 
-__all__ = ["drift_command", "register_fleet_commands", "sync_command"]
+def report_command(
+    change_sets: Annotated[
+        list[Path],
+        typer.Argument(
+            help="JSON change sets (from --change-set).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            metavar="CHANGE_SET...",
+        ),
+    ],
+    markdown: MarkdownOption = None,
+    change_set: ChangeSetOption = None,
+) -> None:
+    """Merge change sets (e.g. the shards of a sharded preview) into one report.
+
+    The Markdown stays under GitHub's comment limit (64,000 characters): the largest
+    sections are trimmed first, never the summary table.
+    """
+    import json
+
+    from automation.fleet._reports import merge_change_sets, write_report
+
+    try:
+        payloads = [json.loads(path.read_text()) for path in change_sets]
+        text, merged = merge_change_sets(payloads)
+    except (ValueError, KeyError, TypeError) as error:
+        fail(f"not a Jockey change set: {error}", ExitCode.USAGE)
+    if markdown is None and change_set is None:
+        typer.echo(text, nl=False)
+    if markdown is not None:
+        err(f"report written to {write_report(markdown, text)}")
+    if change_set is not None:
+        err(f"report written to {write_report(change_set, merged)}")
+
+
+__all__ = ["drift_command", "register_fleet_commands", "report_command", "sync_command"]

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -113,6 +114,34 @@ def check_prune(plan: FleetPlan, *, allow_prod: bool) -> None:
         )
 
 
+Shard = tuple[int, int]
+"""`(index, count)`, 1-based: this run takes the tenants whose stack hashes to `index`."""
+
+
+def parse_shard(text: str) -> Shard:
+    """`I/N` (1 <= I <= N) as a shard.
+
+    Raises:
+        ValueError: the text is not `I/N` with 1 <= I <= N.
+    """
+    index, _, count = text.partition("/")
+    try:
+        shard = int(index), int(count)
+    except ValueError:
+        raise ValueError(f"{text!r} is not I/N (e.g. 2/4)") from None
+    if not 1 <= shard[0] <= shard[1]:
+        raise ValueError(f"{text!r}: I must be between 1 and N")
+    return shard
+
+
+def in_shard(stack: str, shard: Shard | None) -> bool:
+    """Whether `stack` belongs to `shard` (stable across runs and machines: CRC-32 of the name)."""
+    if shard is None:
+        return True
+    index, count = shard
+    return zlib.crc32(stack.encode()) % count == index - 1
+
+
 MaterialFn = Callable[[DeploymentSpec], bytes | None]
 """A spec's fingerprint material, or None when it cannot be computed (a secret is missing)."""
 
@@ -208,9 +237,12 @@ __all__ = [
     "FleetPlan",
     "MaterialFn",
     "ProdOrphanError",
+    "Shard",
     "SyncPlan",
     "TenantPlan",
     "check_prune",
+    "in_shard",
     "material_reader",
+    "parse_shard",
     "plan_fleet",
 ]

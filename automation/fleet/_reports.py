@@ -7,7 +7,7 @@ notes the tenants it skipped; a drift report holds one drift section per checked
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from automation._report import (
     TenantPreview,
     change_set_json,
     preview_from_result,
+    previews_from_change_set,
     render_markdown,
 )
 from automation.fleet._drift import DriftResult, DriftState
@@ -43,21 +44,29 @@ def _sync_previews(report: SyncReport) -> list[TenantPreview]:
 
 def sync_notes(report: SyncReport) -> list[str]:
     """One line per group of tenants the report's sections do not show (or show specially)."""
+    entries = [(t.plan.stack, t.plan.plan.value, t.outcome.value) for t in report.tenants]
+    return _sync_notes(entries, preview=report.preview, prune=report.prune)
+
+
+def _sync_notes(
+    entries: Sequence[tuple[str, str, str]], *, preview: bool, prune: bool
+) -> list[str]:
+    """Notes from `(stack, plan, outcome)` entries."""
     notes: list[str] = []
-    unchanged = [t.plan.stack for t in report.tenants if t.plan.plan is SyncPlan.UNCHANGED]
-    orphans = [t.plan.stack for t in report.tenants if t.plan.plan is SyncPlan.ORPHAN]
-    untouched = [t.plan.stack for t in report.with_outcome(SyncOutcome.UNTOUCHED)]
+    unchanged = sorted(stack for stack, plan, _ in entries if plan == SyncPlan.UNCHANGED)
+    orphans = sorted(stack for stack, plan, _ in entries if plan == SyncPlan.ORPHAN)
+    untouched = sorted(stack for stack, _, outcome in entries if outcome == SyncOutcome.UNTOUCHED)
     if unchanged:
         notes.append(
             f"{len(unchanged)} tenant(s) unchanged since their last successful up "
-            f"(not {'previewed' if report.preview else 'run'}): {_names(unchanged)}"
+            f"(not {'previewed' if preview else 'run'}): {_names(unchanged)}"
         )
-    if orphans and report.preview:
+    if orphans and preview:
         notes.append(
             f"{len(orphans)} orphan(s) (a stack without a spec), previewed as destroys; "
             f"`jockey sync --prune` destroys them: {_names(orphans)}"
         )
-    elif orphans and report.prune:
+    elif orphans and prune:
         notes.append(
             f"{len(orphans)} orphan(s) pruned (destroyed, stack removed): {_names(orphans)}"
         )
@@ -71,9 +80,13 @@ def sync_notes(report: SyncReport) -> list[str]:
     return notes
 
 
+def _sync_title(preview: bool) -> str:
+    return "Jockey preview (sync)" if preview else "Jockey sync"
+
+
 def sync_markdown(report: SyncReport) -> str:
     """The sync as one pull-request comment (`<!-- jockey-preview -->` first)."""
-    title = "Jockey preview (sync)" if report.preview else "Jockey sync"
+    title = _sync_title(report.preview)
     return render_markdown(_sync_previews(report), title=title, notes=sync_notes(report))
 
 
@@ -82,6 +95,8 @@ def sync_change_set(report: SyncReport) -> dict[str, Any]:
     tenant's plan and outcome."""
     payload = change_set_json(_sync_previews(report))
     payload["sync"] = {
+        "preview": report.preview,
+        "prune": report.prune,
         "summary": report.summary(),
         "tenants": [
             {**tenant.plan.to_json(), "outcome": tenant.outcome.value, "pruned": tenant.pruned}
@@ -147,6 +162,46 @@ def drift_change_set(results: Sequence[DriftResult]) -> dict[str, Any]:
     return payload
 
 
+_SUMMED = ("create", "update", "unchanged", "orphan", "pruned", "failed")
+
+
+def merge_change_sets(payloads: Sequence[Mapping[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """One Markdown report and one change set from change sets written apart (the shards of
+    a sharded `sync --preview`, or several `preview`/`drift` runs).
+
+    Raises:
+        ValueError: a payload is not a Jockey change set.
+    """
+    previews = [preview for payload in payloads for preview in previews_from_change_set(payload)]
+    merged = change_set_json(previews)
+    if any("drift" in payload for payload in payloads):
+        markdown = render_markdown(previews, title="Jockey drift", marker=DRIFT_MARKER)
+        return markdown, merged
+    syncs = [payload["sync"] for payload in payloads if "sync" in payload]
+    if not syncs:
+        return render_markdown(previews), merged
+    preview = any(sync.get("preview") for sync in syncs)
+    prune = any(sync.get("prune") for sync in syncs)
+    tenants = [tenant for sync in syncs for tenant in sync.get("tenants") or []]
+    entries = [(t["stack"], t["plan"], t["outcome"]) for t in tenants]
+    summaries = [sync.get("summary") or {} for sync in syncs]
+    merged["sync"] = {
+        "preview": preview,
+        "prune": prune,
+        "summary": {
+            "kind": "summary",
+            **{key: sum(int(s.get(key, 0)) for s in summaries) for key in _SUMMED},
+            "preview": preview,
+            "interrupted": any(s.get("interrupted") for s in summaries),
+            "done": sorted(stack for s in summaries for stack in s.get("done") or []),
+            "untouched": sorted(stack for s in summaries for stack in s.get("untouched") or []),
+        },
+        "tenants": sorted(tenants, key=lambda tenant: tenant["stack"]),
+    }
+    notes = _sync_notes(entries, preview=preview, prune=prune)
+    return render_markdown(previews, title=_sync_title(preview), notes=notes), merged
+
+
 def write_report(path: Path, content: str | dict[str, Any]) -> Path:
     """Write Markdown text, or a JSON document, to `path`."""
     text = content if isinstance(content, str) else json.dumps(content, indent=2) + "\n"
@@ -158,6 +213,7 @@ __all__ = [
     "drift_change_set",
     "drift_markdown",
     "drift_notes",
+    "merge_change_sets",
     "sync_change_set",
     "sync_markdown",
     "sync_notes",

@@ -22,9 +22,11 @@ from automation.fleet._backend import read_fingerprints, tenant_stacks
 from automation.fleet._fingerprint import current_versions
 from automation.fleet._plan import (
     FleetPlan,
+    Shard,
     SyncPlan,
     TenantPlan,
     check_prune,
+    in_shard,
     material_reader,
     plan_fleet,
 )
@@ -152,20 +154,28 @@ def _as_spec_files(specs: Sequence[DeploymentSpec | SpecFile]) -> list[SpecFile]
     return [item if isinstance(item, SpecFile) else SpecFile(None, item) for item in specs]
 
 
-def plan_sync(specs: Sequence[DeploymentSpec | SpecFile], *, run_all: bool = False) -> FleetPlan:
+def plan_sync(
+    specs: Sequence[DeploymentSpec | SpecFile],
+    *,
+    run_all: bool = False,
+    shard: Shard | None = None,
+) -> FleetPlan:
     """Plan a sync of the backend to `specs` (reads the backend; changes nothing).
 
     Args:
         specs: the desired set: every tenant that should exist.
         run_all: plan every existing tenant as `update`, whatever its fingerprint.
+        shard: plan only the tenants (and orphans) of this shard of the fleet; `specs` is
+            still the whole desired set, so orphans are found correctly.
 
     Raises:
         DuplicateTenantError: two specs describe the same tenant and environment.
         JockeyError: the backend cannot be read (see `list_stacks`).
     """
-    files = _as_spec_files(specs)
-    check_unique(files)
-    existing = tenant_stacks()
+    check_unique(_as_spec_files(specs))
+    # A stack and its spec always fall in the same shard: filtering both keeps orphans right.
+    files = [item for item in _as_spec_files(specs) if in_shard(item.stack, shard)]
+    existing = [stack for stack in tenant_stacks() if in_shard(stack.stack, shard)]
     names = {stack.stack for stack in existing}
     recorded = {} if run_all else read_fingerprints(f.stack for f in files if f.stack in names)
     material = material_reader(current_versions(find_toolchain().version))
@@ -283,6 +293,7 @@ def sync(
     allow_prod: bool = False,
     preview: bool = False,
     run_all: bool = False,
+    shard: Shard | None = None,
     parallel: int = 1,
     runner: FleetRunner | None = None,
     on_event: EventCallback | None = None,
@@ -294,7 +305,7 @@ def sync(
 
     Each tenant is planned `create` (no stack), `update` (its fingerprint is missing or
     differs, or `run_all`), `unchanged` (nothing runs) or `orphan` (a tenant stack with no
-    spec: kept unless `prune`). See `run_sync` for the other arguments.
+    spec: kept unless `prune`). See `plan_sync` for `shard` and `run_sync` for the rest.
 
     Example:
         >>> import automation  # doctest: +SKIP
@@ -306,7 +317,7 @@ def sync(
         ProdOrphanError: pruning would destroy production tenants without `allow_prod`.
     """
     return run_sync(
-        plan_sync(specs, run_all=run_all),
+        plan_sync(specs, run_all=run_all, shard=shard),
         preview=preview,
         prune=prune,
         allow_prod=allow_prod,

@@ -189,3 +189,52 @@ def test_sync_json_has_one_result_per_tenant_then_the_summary(tenant_files: Tena
     assert [line["kind"] for line in lines] == ["result", "summary"]
     assert set(lines[-1]) >= {"create", "update", "unchanged", "orphan", "pruned", "failed"}
     assert Path(lines[0]["file"]).name == "acme.yaml"
+
+
+def test_sharded_previews_merge_into_the_report_of_the_whole_fleet(
+    tenant_files: TenantFiles,
+) -> None:
+    folder = str(tenant_files.spec_dir)
+    for tenant in ("a1", "b2", "c3", "d4"):
+        tenant_files.write(tenant)
+    code, _, stderr = sync(folder, "--yes", "--parallel", "2")
+    assert code == 0, stderr
+    tenant_files.write("a1", replicas=2)
+    (tenant_files.spec_dir / "d4.yaml").unlink()
+
+    shards = []
+    for index in (1, 2):
+        change_set = tenant_files.spec_dir / f"shard-{index}.json"
+        code, _, stderr = sync(
+            folder, "--preview", "--shard", f"{index}/2", "--change-set", str(change_set)
+        )
+        assert code == 0, stderr
+        shards.append(str(change_set))
+    whole = tenant_files.spec_dir / "whole.json"
+    code, _, stderr = sync(folder, "--preview", "--change-set", str(whole))
+    assert code == 0, stderr
+
+    merged_md = tenant_files.spec_dir / "merged.md"
+    merged_json = tenant_files.spec_dir / "merged.json"
+    done = subprocess.run(
+        [
+            *jockey_cli(),
+            "report",
+            *shards,
+            "--markdown",
+            str(merged_md),
+            "--change-set",
+            str(merged_json),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    merged = json.loads(merged_json.read_text())
+    expected = json.loads(whole.read_text())
+    assert merged["tenants"] == expected["tenants"]
+    assert [t["stack"] for t in merged["tenants"]] == ["a1-dev", "d4-dev"]
+    assert merged["sync"]["summary"]["unchanged"] == 2
+    text = merged_md.read_text()
+    assert "<b>a1-dev</b>" in text and "<b>d4-dev</b>" in text
+    assert "2 tenant(s) unchanged" in text and "previewed as destroys" in text

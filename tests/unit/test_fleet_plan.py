@@ -10,7 +10,7 @@ from automation._exit_codes import ExitCode
 from automation.fleet import ProdOrphanError, SpecFile, SyncPlan
 from automation.fleet._backend import TenantStack, parse_tenant_stack
 from automation.fleet._fingerprint import fingerprint
-from automation.fleet._plan import check_prune, plan_fleet
+from automation.fleet._plan import check_prune, in_shard, parse_shard, plan_fleet
 from infra.spec import DeploymentSpec, Environment, load_spec_file
 from tests.engine.engine_support import TenantFiles
 
@@ -115,3 +115,33 @@ def test_only_stacks_named_like_a_tenants_can_be_orphans(
 ) -> None:
     parsed = parse_tenant_stack(name)
     assert (None if parsed is None else (parsed.tenant, parsed.environment)) == expected
+
+
+def test_shards_split_the_fleet_once_and_the_same_way_every_time() -> None:
+    stacks = [f"tenant{index}-dev" for index in range(200)]
+    for count in (1, 2, 3, 7):
+        owners = [[i for i in range(1, count + 1) if in_shard(s, (i, count))] for s in stacks]
+        assert all(len(owner) == 1 for owner in owners)
+        if count > 1:
+            assert len({owner[0] for owner in owners}) == count
+    assert in_shard("acme-dev", None)
+
+
+@pytest.mark.parametrize("text", ["0/2", "3/2", "x/2", "2", "1/0", ""])
+def test_a_shard_is_i_of_n(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_shard(text)
+    assert parse_shard("2/4") == (2, 4)
+
+
+def test_a_sharded_plan_still_finds_orphans_right(files: TenantFiles) -> None:
+    specs = [_spec_file(files, name) for name in ("a", "b", "c", "d", "e", "f")]
+    existing = [_stack(f"{name}-dev") for name in ("a", "b", "c", "gone", "old")]
+    plans = []
+    for index in (1, 2, 3):
+        shard = (index, 3)
+        mine = [item for item in specs if in_shard(item.stack, shard)]
+        theirs = [stack for stack in existing if in_shard(stack.stack, shard)]
+        plans += plan_fleet(mine, theirs, {}, _material).tenants
+    whole = plan_fleet(specs, existing, {}, _material).tenants
+    assert sorted(plans, key=lambda tenant: tenant.stack) == list(whole)

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from automation._diff import ChangeKind, PropertyChange, ResourceDiff
-from automation._report import DRIFT_MARKER, MARKER
+from automation._report import (
+    DRIFT_MARKER,
+    MARKER,
+    TenantPreview,
+    change_set_json,
+    previews_from_change_set,
+)
 from automation._results import ChangeCounts, Operation, OperationResult
 from automation.fleet import (
     DriftResult,
@@ -20,6 +26,7 @@ from automation.fleet import (
     sync_change_set,
     sync_markdown,
 )
+from automation.fleet._reports import merge_change_sets
 
 REPLICAS = ResourceDiff(
     urn="urn:pulumi:acme-dev::jockey::kubernetes:apps/v1:Deployment::acme",
@@ -163,3 +170,59 @@ def test_exit_codes_follow_terraforms_detailed_exit_code() -> None:
     not_put_back = _drifted(_result("acme-dev", Operation.UP, ok=False))
     assert drift_exit_code([not_put_back]) == 1
     assert "remediation failed" in drift_markdown([not_put_back])
+
+
+def test_a_change_set_reads_back_into_the_same_previews() -> None:
+    preview = TenantPreview(
+        "acme",
+        "dev",
+        "acme-dev",
+        changes=ChangeCounts(create=1, update=1),
+        resources=(REPLICAS, POLICY),
+        diagnostics=("warning: x",),
+    )
+    assert previews_from_change_set(change_set_json([preview])) == [preview]
+
+
+def test_sharded_sync_change_sets_merge_into_one_report() -> None:
+    first = sync_change_set(_sync_report(preview=True))
+    created = _plan("extra-dev", SyncPlan.CREATE)
+    second_report = SyncReport(
+        FleetPlan((created,)),
+        (TenantSync(created, SyncOutcome.DONE, _result("extra-dev", Operation.PREVIEW, create=2)),),
+        preview=True,
+    )
+    markdown, merged = merge_change_sets([first, sync_change_set(second_report)])
+    assert markdown.startswith(MARKER) and "## Jockey preview (sync)" in markdown
+    assert "<b>extra-dev</b>" in markdown and "<b>gone-dev</b>" in markdown
+    assert "unchanged since their last successful up (not previewed): same-dev" in markdown
+    summary = merged["sync"]["summary"]
+    assert (summary["create"], summary["unchanged"], summary["orphan"]) == (2, 1, 1)
+    assert [tenant["stack"] for tenant in merged["tenants"]] == ["extra-dev", "gone-dev", "new-dev"]
+
+
+def test_a_merged_report_stays_under_the_comment_limit() -> None:
+    big = tuple(
+        ResourceDiff(
+            f"urn:{i}",
+            "kubernetes:core/v1:ConfigMap",
+            f"cm-{i}",
+            "update",
+            properties=tuple(
+                PropertyChange(f"data.K{j}", ChangeKind.UPDATE, "a" * 100, "b" * 100)
+                for j in range(40)
+            ),
+        )
+        for i in range(30)
+    )
+    payloads = []
+    for shard in range(4):
+        plan = _plan(f"t{shard}-dev", SyncPlan.UPDATE)
+        result = OperationResult(
+            f"t{shard}", "dev", f"t{shard}-dev", Operation.PREVIEW, True, resources=big
+        )
+        report = SyncReport(FleetPlan((plan,)), (TenantSync(plan, SyncOutcome.DONE, result),), True)
+        payloads.append(sync_change_set(report))
+    markdown, _ = merge_change_sets(payloads)
+    assert len(markdown) <= 64_000
+    assert all(f"t{shard}-dev" in markdown for shard in range(4))
