@@ -63,6 +63,7 @@ _EXPORTS = {
     "render_markdown": "automation._report",
     "run_many": "automation._api",
     "status": "automation.live",
+    "submit": "automation.remote",
     "sync": "automation.fleet",
     "tenant_preview_from_events": "automation._report",
     "up": "automation._api",
@@ -219,6 +220,9 @@ if TYPE_CHECKING:
     )
     from automation.live import (
         watch as watch,
+    )
+    from automation.remote import (
+        submit as submit,
     )
 
 

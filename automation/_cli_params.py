@@ -64,6 +64,15 @@ TimeoutOption = Annotated[
         envvar="JOCKEY_TIMEOUT_SECONDS",
     ),
 ]
+BrokerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--broker",
+        metavar="URL",
+        envvar="JOCKEY_BROKER_URL",
+        help="Redis URL of the queue: `jockey worker`s run the operations (default: run here).",
+    ),
+]
 RootOption = Annotated[
     Path | None,
     typer.Option(
@@ -158,6 +167,7 @@ def load_specs(
 
 
 __all__ = [
+    "BrokerOption",
     "EnvOption",
     "EventsFlag",
     "JsonFlag",

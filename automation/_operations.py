@@ -174,6 +174,7 @@ def execute(
             operation=request.operation.value,
             wait_seconds=request.wait_seconds,
             deadline=request.deadline,
+            lease_url=settings.lease_url,
         ) as lease:
             try:
                 stack = open_stack(

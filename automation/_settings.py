@@ -5,6 +5,9 @@
 - `PULUMI_CONFIG_PASSPHRASE` or `PULUMI_CONFIG_PASSPHRASE_FILE` for passphrase secrets;
   an empty passphrase is refused. `JOCKEY_SECRETS_PROVIDER` selects another provider
   (`awskms://...`, `hashivault://...`), in which case no passphrase is needed.
+- `JOCKEY_LEASE_URL`: where per-stack leases live. By default a `postgres://` backend holds
+  them too (so they hold across machines); any other backend gets host-local leases under
+  `JOCKEY_HOME`. `local` forces host-local leases; a `postgres://` URL names a database.
 """
 
 from __future__ import annotations
@@ -51,6 +54,10 @@ class Settings:
         """Whether the backend is a local folder."""
         return self.backend_url.startswith("file://")
 
+    lease_url: str | None = None
+    """The PostgreSQL database whose locks serialise same-stack operations across machines
+    (`JOCKEY_LEASE_URL`), or None for host-local leases under `lease_dir`."""
+
 
 def default_backend_url(home: Path) -> str:
     """The embedded default backend: a `file://` folder under Jockey's home."""
@@ -62,6 +69,36 @@ def engine_log_dir(environ: Mapping[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     configured = env.get("JOCKEY_LOG_DIR")
     return Path(configured).expanduser().resolve() if configured else jockey_home(env) / "logs"
+
+
+_POSTGRES_SCHEMES = ("postgres://", "postgresql://")
+_LOCAL_LEASES = "local"
+
+
+def shared_lease_url(backend_url: str, environ: Mapping[str, str]) -> str | None:
+    """Where leases live: `JOCKEY_LEASE_URL`, else the backend's database when it is PostgreSQL.
+
+    Pulumi's `table=` query parameter is dropped from a backend URL (it is not a connection
+    option). None means host-local leases.
+
+    Raises:
+        ConfigurationError: `JOCKEY_LEASE_URL` is neither `local` nor a `postgres://` URL.
+    """
+    configured = environ.get("JOCKEY_LEASE_URL", "").strip()
+    if configured == _LOCAL_LEASES:
+        return None
+    if configured:
+        if not configured.startswith(_POSTGRES_SCHEMES):
+            raise ConfigurationError(
+                f"JOCKEY_LEASE_URL={configured.split('@')[-1]} is not a PostgreSQL URL",
+                fix="set it to postgres://user:password@host:port/database, or `local`",
+            )
+        return configured
+    if not backend_url.startswith(_POSTGRES_SCHEMES):
+        return None
+    base, _, query = backend_url.partition("?")
+    kept = [part for part in query.split("&") if part and not part.startswith("table=")]
+    return base + ("?" + "&".join(kept) if kept else "")
 
 
 def jockey_home(environ: Mapping[str, str] | None = None) -> Path:
@@ -110,11 +147,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Resolve the settings from the environment.
 
     Raises:
-        ConfigurationError: the passphrase is missing or empty.
+        ConfigurationError: the passphrase is missing or empty, or `JOCKEY_LEASE_URL` is not
+            usable.
     """
     env = os.environ if environ is None else environ
     home = jockey_home(env)
     backend = env.get("PULUMI_BACKEND_URL") or default_backend_url(home)
     provider = env.get("JOCKEY_SECRETS_PROVIDER", "passphrase")
     source = passphrase_source(env) if provider == "passphrase" else f"{provider} (no passphrase)"
-    return Settings(home, backend, provider, source, engine_log_dir(env))
+    lease_url = shared_lease_url(backend, env)
+    return Settings(home, backend, provider, source, engine_log_dir(env), lease_url)

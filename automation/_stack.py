@@ -1,4 +1,12 @@
-"""Open a tenant's stack: the per-stack work directory, backend, secrets and toolchain."""
+"""Open a tenant's stack: the per-stack work directory, backend, secrets and toolchain.
+
+Nothing here knows how a backend stores its stacks (a folder, S3, PostgreSQL: the engine
+does). The work directory is a cache any machine can rebuild: the stack's secrets-provider
+state (the passphrase salt, or a KMS key's encrypted data key) lives in the backend's
+checkpoint from `stack init` on, and the engine reads it back from there whenever the work
+directory has no stack settings (`PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER`), so any worker
+can run any tenant.
+"""
 
 from __future__ import annotations
 
@@ -23,28 +31,6 @@ class _KnownPulumiCommand(auto.PulumiCommand):
         self.version = VersionInfo.parse(toolchain.version)
 
 
-class _TenantWorkspace(auto.LocalWorkspace):
-    """A local workspace that skips `pulumi stack select` when the state proves the stack
-    exists: every engine command names its stack explicitly, so selecting is only a check,
-    and on a file backend the state file is that check without starting the CLI."""
-
-    def __init__(self, settings: Settings, **options: object) -> None:
-        super().__init__(**options)  # type: ignore[arg-type]
-        self._settings = settings
-
-    def _state_file(self, stack_name: str) -> Path | None:
-        if not self._settings.is_file_backend:
-            return None
-        root = Path(self._settings.backend_url.removeprefix("file://"))
-        return root / ".pulumi" / "stacks" / PROJECT / f"{stack_name}.json"
-
-    def select_stack(self, stack_name: str) -> None:
-        state = self._state_file(stack_name)
-        if state is not None and state.is_file():
-            return
-        super().select_stack(stack_name)
-
-
 def workspace_options(
     settings: Settings, toolchain: Toolchain, work_dir: Path
 ) -> auto.LocalWorkspaceOptions:
@@ -56,6 +42,9 @@ def workspace_options(
     env = toolchain.env({})
     env.pop("PATH", None)  # PulumiCommand puts the CLI's folder on PATH itself
     env["PULUMI_BACKEND_URL"] = settings.backend_url
+    # A missing Pulumi.<stack>.yaml means "read the secrets manager from the state", never
+    # "make a new one": the stack's settings are rebuilt from the backend on any machine.
+    env["PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER"] = "true"
     return auto.LocalWorkspaceOptions(
         work_dir=str(work_dir),
         pulumi_command=_KnownPulumiCommand(toolchain),
@@ -77,8 +66,7 @@ def open_workspace(
     if settings.is_file_backend:
         Path(settings.backend_url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
     options = workspace_options(settings, toolchain, work_dir)
-    return _TenantWorkspace(
-        settings,
+    return auto.LocalWorkspace(
         work_dir=options.work_dir,
         program=program,
         pulumi_command=options.pulumi_command,

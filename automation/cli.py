@@ -7,12 +7,15 @@ Engine modules are imported inside the commands that need them, so `jockey --hel
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from automation._cli_params import (
+    BrokerOption,
     EnvOption,
     EventsFlag,
     JsonFlag,
@@ -33,6 +36,7 @@ from automation._cli_stack import register_stack_commands
 from automation._exit_codes import ExitCode
 from automation.fleet._cli import register_fleet_commands
 from automation.live._cli import RollbackFlag, register_live_commands
+from automation.remote._cli import register_remote_commands
 
 if TYPE_CHECKING:
     from automation._results import Operation, OperationResult
@@ -78,12 +82,12 @@ def _run(
     timeout: float | None,
     rollback: bool = True,
     refresh: bool | None = None,
+    broker: str | None = None,
 ) -> list[OperationResult]:
     """Run one operation over the specs as the CLI shows it; exit non-zero on any failure."""
     from automation._api import run_many
-    from automation._progress import run_with_progress
 
-    results = run_with_progress(
+    results = _with_progress(broker)(
         lambda fanout: run_many(
             operation,
             specs,
@@ -99,6 +103,17 @@ def _run(
         with_events=events,
     )
     return results
+
+
+def _with_progress(broker: str | None) -> Callable[..., list[OperationResult]]:
+    """How operations run and show: here, or queued for `jockey worker`s when there is a broker."""
+    if not broker:
+        from automation._progress import run_with_progress
+
+        return run_with_progress
+    from automation.remote import run_remote_with_progress
+
+    return partial(run_remote_with_progress, broker_url=broker)
 
 
 def _exit_for(results: list[OperationResult]) -> None:
@@ -137,6 +152,7 @@ def preview(
     ] = False,
     root: RootOption = None,
     outside_root: OutsideRootFlag = False,
+    broker: BrokerOption = None,
 ) -> None:
     """Preview each tenant's changes (property-level diffs with --markdown/--change-set)."""
     from automation._report import write_reports
@@ -151,6 +167,7 @@ def preview(
         parallel=parallel,
         wait=wait,
         timeout=timeout,
+        broker=broker,
     )
     order = {spec.stack_name: index for index, spec in enumerate(specs)}
     ordered = sorted(results, key=lambda result: order[result.stack])
@@ -220,6 +237,7 @@ def up(
     timeout: TimeoutOption = None,
     root: RootOption = None,
     outside_root: OutsideRootFlag = False,
+    broker: BrokerOption = None,
 ) -> None:
     """Deploy each tenant (asks first unless --yes); cluster tenants are refreshed first."""
     from automation._results import Operation
@@ -236,6 +254,7 @@ def up(
         timeout=timeout,
         rollback=rollback,
         refresh=False if no_refresh else None,
+        broker=broker,
     )
     _exit_for(results)
 
@@ -254,10 +273,10 @@ def destroy(
     parallel: ParallelOption = 1,
     wait: WaitOption = 300.0,
     timeout: TimeoutOption = None,
+    broker: BrokerOption = None,
 ) -> None:
     """Destroy every resource of each tenant's stack (asks first unless --yes)."""
     from automation._api import destroy_request, run_requests
-    from automation._progress import run_with_progress
     from automation._results import Operation
 
     if files and (tenant or env):
@@ -274,6 +293,7 @@ def destroy(
                 parallel=parallel,
                 wait=wait,
                 timeout=timeout,
+                broker=broker,
             )
         )
         return
@@ -283,7 +303,7 @@ def destroy(
 
     _confirm("destroy", [stack_name(tenant, env)], yes)
     request = destroy_request(tenant, env, wait, timeout)
-    results = run_with_progress(
+    results = _with_progress(broker)(
         lambda fanout: run_requests([request], fanout=fanout),
         [request.stack],
         parallel=1,
@@ -297,6 +317,7 @@ register_spec_commands(app)
 register_stack_commands(app)
 register_live_commands(app)
 register_fleet_commands(app)
+register_remote_commands(app)
 
 
 def main() -> None:
