@@ -150,7 +150,7 @@ def test_quota_caps_compute_and_pods_and_forbids_external_services_and_storage()
 @pytest.mark.parametrize(
     ("service", "load_balancers", "node_ports"),
     [
-        ({"type": "LoadBalancer"}, "1", "0"),
+        ({"type": "LoadBalancer"}, "1", "1"),  # its node port counts as one
         ({"type": "NodePort", "nodePort": 30080}, "0", "1"),
     ],
 )

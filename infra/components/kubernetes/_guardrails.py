@@ -23,7 +23,8 @@ def quota_spec(spec: DeploymentSpec) -> core.ResourceQuotaSpecArgs:
             "limits.memory": quota.memory,
             "pods": str(quota.pods),
             "services.loadbalancers": "1" if service_type is ServiceType.LOAD_BALANCER else "0",
-            "services.nodeports": "1" if service_type is ServiceType.NODE_PORT else "0",
+            # A LoadBalancer Service allocates a node port too (the cloud balancer targets it).
+            "services.nodeports": "1" if service_type is not ServiceType.CLUSTER_IP else "0",
             "persistentvolumeclaims": "1" if storage is not None else "0",
             "requests.storage": storage.size if storage is not None else "0",
         }
