@@ -87,6 +87,22 @@ def _resolve_pull_secret(request: OperationRequest) -> str | None:
         ) from error
 
 
+def _kept_on_destroy(events: list[engine_events.EngineEvent]) -> tuple[str, ...]:
+    """What a destroy left in place (`retainOnDelete`, such as a kept volume claim)."""
+    kept = []
+    for event in events:
+        meta = event.resource_pre_event.metadata if event.resource_pre_event else None
+        if meta is None or meta.op != engine_events.OpType.DELETE or meta.old is None:
+            continue
+        if meta.old.retain_on_delete:
+            live = dict(meta.old.outputs or {}).get("metadata") or {}
+            where = "/".join(part for part in (live.get("namespace"), live.get("name")) if part)
+            kind = meta.type.rsplit(":", 1)[-1]
+            name = where or meta.urn.rsplit("::", 1)[-1]
+            kept.append(f"kept: {kind} {name} (retained on destroy; delete it to drop its data)")
+    return tuple(kept)
+
+
 def _run_engine(
     stack: auto.Stack,
     request: OperationRequest,
@@ -238,7 +254,7 @@ def execute(
         changes=folded.changes,
         resources=folded.resources,
         outputs=outputs if request.operation is not Operation.PREVIEW else folded.outputs,
-        diagnostics=folded.diagnostics,
+        diagnostics=folded.diagnostics + _kept_on_destroy(events),
         duration_seconds=time.monotonic() - started,
         error=guard.explain(("cancelled: " + error) if (was_cancelled and error) else error),
         cancelled=was_cancelled,
