@@ -14,8 +14,14 @@ from typing import Any
 import pulumi.automation as auto
 from pulumi.automation import events as engine_events
 
-from automation._engine_errors import engine_exit_code, keep_engine_log, summarize_failure
 from automation._cluster_reach import require_cluster, ride_out_outages, uses_cluster
+from automation._engine_errors import (
+    engine_exit_code,
+    failure_context,
+    keep_engine_log,
+    summarize_failure,
+    writes_failed,
+)
 from automation._engine_events import retry_event, to_operation_event
 from automation._errors import InvalidSpecError, JockeyError
 from automation._events import EventDispatcher, OperationEvent
@@ -26,6 +32,7 @@ from automation._request import OperationRequest
 from automation._results import Operation, OperationResult, redact_outputs
 from automation._settings import load_settings
 from automation._stack import open_stack
+from automation._state_files import require_headroom, stack_files
 from automation._toolchain import find_toolchain
 from automation.fleet._hooks import after_engine, before_engine, refreshes_first
 from automation.live._rollback import RolloutGuard
@@ -145,6 +152,9 @@ def execute(
     settings = load_settings()
     toolchain = find_toolchain()
     secret_values = _resolve_secrets(request)
+    files = stack_files(settings.backend_url, request.stack)
+    if files is not None and request.operation is not Operation.PREVIEW:
+        require_headroom(files, tenant=request.tenant)  # a full disk truncates the checkpoint
     program = inline_program(request.spec, secret_values, _resolve_pull_secret(request))
     if request.spec is not None and uses_cluster(request.spec):
         require_cluster(request.spec)  # before the stack is touched: nothing half-created
@@ -217,7 +227,8 @@ def execute(
             except auto.CommandError as command_error:
                 failure = str(command_error)
                 code = engine_exit_code(failure)
-                if cancelled() or (code is not None and code < 0):
+                # A failed state write may leave an unreadable lock file: repair clears it.
+                if cancelled() or (code is not None and code < 0) or writes_failed(failure):
                     mark_needs_repair(settings.lease_dir, request.stack)
             except Exception:
                 # A signal can land in any engine call (even `pulumi version`): when we were
@@ -238,7 +249,8 @@ def execute(
     )
     log_file: Path | None = None
     if failure is not None:
-        error = summarize_failure(failure, folded.diagnostics)
+        context = failure_context(settings, request.stack)
+        error = summarize_failure(failure, folded.diagnostics, context)
         log_file = keep_engine_log(
             settings.log_dir, request.stack, request.operation.value, failure
         )
