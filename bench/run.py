@@ -1,13 +1,15 @@
 """Jockey's benchmarks: each prints its figures (no pass/fail; see README "Performance").
 
-    .venv/bin/python bench/run.py [startup|overhead|noop|fanout|scale|memory|all]
+    .venv/bin/python bench/run.py [startup|overhead|noop|fanout|scale|memory|all] [--runs N]
 
 Every benchmark runs the real engine against a throwaway `file://` backend with the
-Kubernetes provider rendering to a temporary folder.
+Kubernetes provider rendering into the temporary spec folder (`specs/out/<tenant>`: a spec's
+paths must stay inside its folder).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -72,13 +74,19 @@ def sandbox() -> Iterator[tuple[Path, dict[str, str]]]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def spec_dir(root: Path) -> Path:
+    """The sandbox's spec folder: spec files, and the `out/` folder they render into."""
+    return root / "specs"
+
+
 def write_specs(root: Path, count: int, prefix: str = "tenant") -> list[Path]:
-    """`count` tenant spec files."""
+    """`count` tenant spec files in the spec folder, each rendering to `out/<tenant>` in it."""
     specs = []
+    folder = spec_dir(root)
+    folder.mkdir(parents=True, exist_ok=True)
     for index in range(count):
-        path = root / "specs" / f"{prefix}{index:03d}.yaml"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(_spec(f"{prefix}{index:03d}", root / "out")))
+        path = folder / f"{prefix}{index:03d}.yaml"
+        path.write_text(yaml.safe_dump(_spec(f"{prefix}{index:03d}", folder / "out")))
         specs.append(path)
     return specs
 
@@ -93,9 +101,13 @@ def timed(command: list[str], env: dict[str, str], cwd: Path | None = None) -> f
     return elapsed
 
 
+RUNS: int | None = None
+"""Timed runs per figure (`--runs`); `None`: each benchmark's own default."""
+
+
 def median_of(runs: int, action: Callable[[], float]) -> float:
-    """The median of `runs` timings."""
-    return statistics.median(action() for _ in range(runs))
+    """The median of `runs` timings (`--runs` overrides `runs`)."""
+    return statistics.median(action() for _ in range(RUNS or runs))
 
 
 def bench_startup() -> None:
@@ -122,8 +134,9 @@ def bench_overhead() -> None:
         (spec,) = write_specs(root, 1, "overhead")
         timed([JOCKEY, "up", str(spec), "--yes"], env)
         stack = "overhead000-dev"
-        project = root / "project"
-        project.mkdir()
+        # The raw stack's config confines paths to its project folder, and must render to
+        # the same folder as the spec (else the provider differs): the spec folder is both.
+        project = spec_dir(root)
         shutil.copy(REPO / "Pulumi.yaml", project)
         (project / "infra").symlink_to(REPO / "infra")
         (project / ".venv").symlink_to(Path(sys.prefix))
@@ -131,7 +144,7 @@ def bench_overhead() -> None:
         shutil.copy(settings, project / f"Pulumi.{stack}.yaml")
         engine_env = _engine_env(env)
         engine_env["PULUMI_BACKEND_URL"] = f"file://{root / 'home' / 'state'}"
-        raw_spec = _spec("overhead000", root / "out")
+        raw_spec = _spec("overhead000", project / "out")
         raw_spec["agent"]["secretEnv"] = {  # type: ignore[index]
             "OPENAI_API_KEY": {"fromConfig": "openaiApiKey"}
         }
@@ -220,10 +233,46 @@ BENCHES = {
 }
 
 
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The command line: benchmark names (default: all) and `--runs`."""
+    parser = argparse.ArgumentParser(
+        prog="bench/run.py",
+        description="Jockey's benchmarks on the real engine; each prints its figures.",
+        epilog="\n".join(
+            f"  {name:<9} {(bench.__doc__ or '').strip()}" for name, bench in BENCHES.items()
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "benches",
+        nargs="*",
+        metavar="BENCH",
+        help=f"which to run: {', '.join(BENCHES)} or all (default: all)",
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        metavar="N",
+        help="timed runs per median (default: each benchmark's own, 5 or 7); 1 is quickest",
+    )
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.benches) - {*BENCHES, "all"})
+    if unknown:
+        parser.error(
+            f"unknown benchmark {', '.join(unknown)} (choose from {', '.join(BENCHES)}, all)"
+        )
+    if args.runs is not None and args.runs < 1:
+        parser.error("--runs must be at least 1")
+    return args
+
+
 def main(argv: list[str]) -> None:
     """Run the named benchmarks (default: all)."""
-    names = argv or ["all"]
-    for name in BENCHES if names == ["all"] else names:
+    global RUNS
+    args = parse_args(argv)
+    RUNS = args.runs
+    names = args.benches or ["all"]
+    for name in BENCHES if "all" in names else names:
         BENCHES[name]()
 
 
