@@ -9,8 +9,10 @@ Deploys N render-mode tenants (not timed), then times:
   4. `jockey preview` of all N (what a pull request paid before: every tenant previewed).
 
 The real engine runs against a throwaway `file://` backend; nothing outside the temporary
-folder is touched. Defaults (N=20, K=3, P=2) finish in a few minutes on two cores; the issue's
-figure is N=100 (`--tenants 100`, about ten minutes).
+folder is touched. Jockey runs from a copy of `automation/` and `infra/` taken at the start,
+so edits to the tree while the bench runs change neither the program nor the fingerprints.
+Defaults (N=20, K=3, P=2) finish in a few minutes on two cores; the issue's figure is N=100
+(`--tenants 100`, about fifteen minutes).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pathlib import Path
 
 import yaml
 
+REPO = Path(__file__).resolve().parents[1]
 JOCKEY = str(Path(sys.executable).parent / "jockey")
 IMAGE = "ghcr.io/jockey-dev/echo-agent@sha256:" + "cd" * 32
 
@@ -62,8 +65,14 @@ def _spec(tenant: str, out: Path, replicas: int = 1) -> dict[str, object]:
 def sandbox() -> Iterator[tuple[Path, dict[str, str]]]:
     """A temporary JOCKEY_HOME (its file backend inside) and the environment to use it."""
     root = Path(tempfile.mkdtemp(prefix="jockey-bench-sync-"))
+    source = root / "src"
+    for package in ("automation", "infra"):
+        shutil.copytree(
+            REPO / package, source / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
     env = {
         **os.environ,
+        "PYTHONPATH": str(source),
         "JOCKEY_HOME": str(root / "home"),
         "PULUMI_CONFIG_PASSPHRASE": "bench-passphrase",
         "BENCH_OPENAI_KEY": "bench-secret-value",
@@ -120,7 +129,7 @@ def main() -> None:
         print(f"  deployed in {setup:.1f}s", flush=True)
 
         figures: list[tuple[str, float, str]] = []
-        elapsed, lines = timed([JOCKEY, "sync", str(folder), *parallel], env)
+        elapsed, lines = timed([JOCKEY, "sync", str(folder), "--yes", *parallel], env)
         figures.append((f"sync, {args.tenants} unchanged", elapsed, summary_of(lines)))
 
         write_specs(folder, tenants[: args.changed], replicas=2)
