@@ -264,7 +264,8 @@ def _print_drift(result: DriftResult, as_json: bool) -> None:
         line += f" ({len(result.resources)} resource(s))"
     err(line)
     for resource in result.resources:
-        err(f"  {resource.op} {resource.type} {resource.name}")
+        missing = " (missing live: up creates it)" if resource.op == "create" else ""
+        err(f"  {resource.op} {resource.type} {resource.name}{missing}")
         for change in resource.properties:
             live, spec = display_value(change.old, 80), display_value(change.new, 80)
             err(f"    {change.path}: live {live}, spec {spec}")
