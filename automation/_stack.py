@@ -31,6 +31,24 @@ class _KnownPulumiCommand(auto.PulumiCommand):
         self.version = VersionInfo.parse(toolchain.version)
 
 
+class _TenantWorkspace(auto.LocalWorkspace):
+    """A local workspace that rides over one quirk of Pulumi's `postgres://` backend."""
+
+    def remove_tag(self, stack_name: str, key: str) -> None:
+        """Remove a stack tag; removing one the stack does not have changes nothing.
+
+        On the PostgreSQL backend, removing the last tag of a stack that never had tags fails
+        ("failed to delete stack tags file ... key not found"): its blob store reports the
+        missing blob as an unknown error where the other stores report "not found".
+        """
+        try:
+            super().remove_tag(stack_name, key)
+        except auto.CommandError as error:
+            text = str(error)
+            if "failed to delete stack tags file" not in text or "key not found" not in text:
+                raise
+
+
 def workspace_options(
     settings: Settings, toolchain: Toolchain, work_dir: Path
 ) -> auto.LocalWorkspaceOptions:
@@ -66,7 +84,7 @@ def open_workspace(
     if settings.is_file_backend:
         Path(settings.backend_url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
     options = workspace_options(settings, toolchain, work_dir)
-    return auto.LocalWorkspace(
+    return _TenantWorkspace(
         work_dir=options.work_dir,
         program=program,
         pulumi_command=options.pulumi_command,
