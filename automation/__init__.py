@@ -41,7 +41,7 @@ _EXPORTS = {
     "StackBusyError": "automation._errors",
     "StackNotFoundError": "automation._errors",
     "StackStatus": "automation._results",
-    "StackSummary": "automation._api",
+    "StackSummary": "automation._results",
     "SyncReport": "automation.fleet",
     "TenantPreview": "automation._report",
     "TenantStatus": "automation.live",
@@ -73,9 +73,6 @@ _EXPORTS = {
 if TYPE_CHECKING:
     from automation._api import (
         DEFAULT_WAIT_SECONDS as DEFAULT_WAIT_SECONDS,
-    )
-    from automation._api import (
-        StackSummary as StackSummary,
     )
     from automation._api import (
         destroy as destroy,
@@ -175,6 +172,9 @@ if TYPE_CHECKING:
     )
     from automation._results import (
         StackStatus as StackStatus,
+    )
+    from automation._results import (
+        StackSummary as StackSummary,
     )
     from automation._toolchain import (
         Toolchain as Toolchain,

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from automation._errors import EngineError, JockeyError, StackBusyError
+from automation._errors import JockeyError, StackBusyError
 from automation._events import EventCallback
 from automation._fanout import FanOut
-from automation._lease import read_holder
-from automation._request import OperationRequest
-from automation._results import Operation, OperationResult, StackStatus, redact_outputs
-from automation._settings import load_settings
-from automation._toolchain import find_toolchain
-from automation._worker import run_in_worker
+from automation._request import OperationRequest, ReadRequest
+from automation._results import Operation, OperationResult, StackStatus, StackSummary
+from automation._worker import read_in_worker, run_in_worker
 from automation.live._switch import with_rollback
-from infra.spec import DeploymentSpec, stack_name
+from infra.spec import DeploymentSpec
 
 DEFAULT_WAIT_SECONDS = 300.0
 """How long an operation waits for a busy stack by default."""
@@ -148,122 +143,24 @@ def destroy_request(
     )
 
 
-@contextmanager
-def _engine_errors(tenant: str | None, stack: str | None) -> Iterator[None]:
-    """Turn a failed engine command into an `EngineError` naming the tenant and stack."""
-    import pulumi.automation as auto
-
-    from automation._engine_errors import known_fix, summarize_failure
-
-    try:
-        yield
-    except auto.CommandError as error:
-        text = str(error)
-        raise EngineError(
-            f"the engine failed: {summarize_failure(text, ()).splitlines()[0]}",
-            tenant=tenant,
-            stack=stack,
-            fix=known_fix(text) or "check `jockey doctor`, the backend and the passphrase",
-        ) from error
-
-
-def _engine_locked(stack: Any) -> bool:
-    """Whether the engine's own lock on the stack is held (an update is in progress)."""
-    summaries = stack.workspace.list_stacks()
-    return any(item.name == stack.name and item.update_in_progress for item in summaries)
-
-
-def _no_program() -> None:
-    raise RuntimeError("reading a stack does not run the program")
-
-
 def outputs(tenant: str, environment: str) -> Mapping[str, Any]:
-    """The stack's outputs, secret values replaced by `[secret]`.
+    """The stack's outputs, secret values replaced by `[secret]` (read in a worker process).
 
     Raises:
         StackNotFoundError: the tenant has no stack.
+        EngineError: the backend could not be read.
     """
-    from automation._stack import open_stack
-
-    name = stack_name(tenant, environment)
-    with _engine_errors(tenant, name):
-        stack = open_stack(
-            load_settings(), find_toolchain(), name, _no_program, create=False, tenant=tenant
-        )
-        return redact_outputs(stack.outputs())
+    return cast("Mapping[str, Any]", read_in_worker(ReadRequest("outputs", (tenant, environment))))
 
 
 def status(tenant: str, environment: str) -> StackStatus:
     """What the stack holds, how its last operation went, and who holds it now."""
-    from automation._stack import open_stack
-
-    settings = load_settings()
-    name = stack_name(tenant, environment)
-    holder = read_holder(settings.lease_dir, name)
-    try:
-        stack = open_stack(
-            settings, find_toolchain(), name, _no_program, create=False, tenant=tenant
-        )
-    except JockeyError:
-        return StackStatus(stack=name, exists=False)
-    with _engine_errors(tenant, name):
-        deployment = stack.export_stack().deployment or {}
-        history = stack.history(page_size=1, page=1)
-    resources = [
-        r for r in deployment.get("resources") or [] if r.get("type") != "pulumi:pulumi:Stack"
-    ]
-    last = history[0] if history else None
-    return StackStatus(
-        stack=name,
-        exists=True,
-        resource_count=len(resources),
-        last_operation=last.kind if last else None,
-        last_result=last.result if last else None,
-        last_started=last.start_time.isoformat() if last else None,
-        last_ended=last.end_time.isoformat() if last and last.end_time else None,
-        pending_operations=len(deployment.get("pending_operations") or []),
-        engine_locked=_engine_locked(stack),
-        lease_holder=holder.describe() if holder else None,
-    )
-
-
-@dataclass(frozen=True)
-class StackSummary:
-    """One tenant stack in the backend."""
-
-    stack: str
-    resource_count: int | None
-    last_update: str | None
-    update_in_progress: bool
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON shape (camelCase keys)."""
-        return {
-            "stack": self.stack,
-            "resourceCount": self.resource_count,
-            "lastUpdate": self.last_update,
-            "updateInProgress": self.update_in_progress,
-        }
+    return cast(StackStatus, read_in_worker(ReadRequest("status", (tenant, environment))))
 
 
 def list_stacks() -> list[StackSummary]:
     """Every tenant stack of the project in the backend, sorted by name."""
-    from automation._stack import open_workspace
-
-    settings = load_settings()
-    workspace = open_workspace(settings, find_toolchain(), settings.home / "workspace", None)
-    with _engine_errors(None, None):
-        stacks = workspace.list_stacks()
-    summaries = [
-        StackSummary(
-            stack=item.name,
-            resource_count=item.resource_count,
-            last_update=item.last_update.isoformat() if item.last_update else None,
-            update_in_progress=bool(item.update_in_progress),
-        )
-        for item in stacks
-    ]
-    return sorted(summaries, key=lambda summary: summary.stack)
+    return cast("list[StackSummary]", read_in_worker(ReadRequest("list_stacks")))
 
 
 def failed_result(request: OperationRequest, error: JockeyError) -> OperationResult:

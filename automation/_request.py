@@ -41,3 +41,29 @@ class OperationRequest:
     def stack(self) -> str:
         """`<tenant>-<environment>`."""
         return stack_name(self.tenant, self.environment)
+
+
+@dataclass(frozen=True)
+class ReadRequest:
+    """A read of the backend a worker runs (outputs, stack status, the list of stacks), so
+    the caller's process never loads the Pulumi SDK to read a stack either.
+
+    Attributes:
+        function: the name of a function in `automation._stack_reads`.
+        args: its arguments (tenant, environment).
+    """
+
+    function: str
+    args: tuple[str, ...] = ()
+    env_overrides: tuple[tuple[str, str], ...] = ()
+    deadline: float | None = None
+
+    @property
+    def tenant(self) -> str | None:
+        """The tenant read, if the read concerns one."""
+        return self.args[0] if self.args else None
+
+    @property
+    def stack(self) -> str | None:
+        """The stack read, if the read concerns one."""
+        return stack_name(*self.args[:2]) if len(self.args) >= 2 else None

@@ -164,6 +164,25 @@ class StackStatus:
         }
 
 
+@dataclass(frozen=True)
+class StackSummary:
+    """One tenant stack in the backend."""
+
+    stack: str
+    resource_count: int | None
+    last_update: str | None
+    update_in_progress: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON shape (camelCase keys)."""
+        return {
+            "stack": self.stack,
+            "resourceCount": self.resource_count,
+            "lastUpdate": self.last_update,
+            "updateInProgress": self.update_in_progress,
+        }
+
+
 class _OutputValue(Protocol):
     value: Any
     secret: bool

@@ -22,7 +22,7 @@ from pathlib import Path
 from automation._errors import JockeyError
 from automation._events import EventCallback, EventDispatcher, OperationEvent
 from automation._proctree import stop_descendants
-from automation._request import OperationRequest
+from automation._request import OperationRequest, ReadRequest
 from automation._results import OperationResult
 from automation._worker_main import CANCEL_MESSAGE, GRACE_SECONDS
 
@@ -51,7 +51,9 @@ def _output_fd() -> int | None:
 class WorkerHandle:
     """A running operation in its worker process."""
 
-    def __init__(self, request: OperationRequest, on_event: EventCallback | None) -> None:
+    def __init__(
+        self, request: OperationRequest | ReadRequest, on_event: EventCallback | None
+    ) -> None:
         self.request = request
         self._dispatcher = EventDispatcher(on_event)
         self._outcome: object = None
@@ -117,14 +119,13 @@ class WorkerHandle:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, signal.SIGKILL)
 
-    def wait(self, deadline: float | None = None, grace: float = GRACE_SECONDS) -> OperationResult:
-        """Wait for the result; past the deadline, cancel, then kill after the grace period.
+    def _finish(self, deadline: float | None, grace: float) -> bool:
+        """Wait for the worker to report and exit; past the deadline, cancel, then kill.
 
-        Raises:
-            JockeyError: the operation could not start (invalid spec, busy stack, ...).
+        Returns:
+            Whether the operation was cancelled (asked to, or past its deadline).
         """
         cancel_sent_at: float | None = None
-        killed = False
         while not self._finished.wait(0.1):
             now = time.time()
             if cancel_sent_at is None and (
@@ -134,7 +135,6 @@ class WorkerHandle:
                 cancel_sent_at = now
             if cancel_sent_at is not None and now - cancel_sent_at >= grace + _KILL_MARGIN_SECONDS:
                 self.kill()
-                killed = True
                 break
         try:
             self._process.wait(timeout=grace + _KILL_MARGIN_SECONDS)
@@ -146,33 +146,58 @@ class WorkerHandle:
         for connection in (self._control, self._report):
             with contextlib.suppress(OSError):
                 connection.close()
-        return self._outcome_as_result(cancelled=killed or cancel_sent_at is not None)
+        return cancel_sent_at is not None
 
-    def _outcome_as_result(self, *, cancelled: bool) -> OperationResult:
+    def wait(self, deadline: float | None = None, grace: float = GRACE_SECONDS) -> OperationResult:
+        """Wait for the operation's result; past the deadline, cancel, then kill after the grace.
+
+        Raises:
+            JockeyError: the operation could not start (invalid spec, busy stack, ...).
+        """
+        cancelled = self._finish(deadline, grace)
+        request = self.request
+        assert isinstance(request, OperationRequest)
         outcome = self._outcome
-        if isinstance(outcome, OperationResult):
-            return outcome
         if isinstance(outcome, JockeyError):
             raise outcome
+        if isinstance(outcome, OperationResult):
+            return outcome
         if cancelled:
             # Cancelled before the worker could report (it was still starting, or the engine
             # ignored SIGINT for the whole grace period and was killed): the lease died with
             # it, and a killed engine's leftovers are repaired by the next operation.
             return OperationResult(
-                tenant=self.request.tenant,
-                environment=self.request.environment,
-                stack=self.request.stack,
-                operation=self.request.operation,
+                tenant=request.tenant,
+                environment=request.environment,
+                stack=request.stack,
+                operation=request.operation,
                 ok=False,
                 error="cancelled",
                 cancelled=True,
             )
         raise JockeyError(
-            f"{self.request.operation.value} worker exited with code {self._process.returncode}",
-            tenant=self.request.tenant,
-            stack=self.request.stack,
+            f"{request.operation.value} worker exited with code {self._process.returncode}",
+            tenant=request.tenant,
+            stack=request.stack,
             fix="run the operation again: it repairs the stack first",
         )
+
+    def read(self) -> object:
+        """Wait for a read's value (see `read_in_worker`)."""
+        self._finish(self.request.deadline, GRACE_SECONDS)
+        request = self.request
+        assert isinstance(request, ReadRequest)
+        if isinstance(self._outcome, JockeyError):
+            raise self._outcome
+        if not self._finished.is_set() or self._process.returncode != 0:
+            raise JockeyError(
+                f"reading the backend ({request.function}) failed: the worker exited with "
+                f"code {self._process.returncode}",
+                tenant=request.tenant,
+                stack=request.stack,
+                fix="run it again; the worker's error is printed above",
+            )
+        return self._outcome
 
 
 def run_in_worker(
@@ -180,3 +205,12 @@ def run_in_worker(
 ) -> OperationResult:
     """Run one operation in a fresh worker process and wait for its result."""
     return WorkerHandle(request, on_event).wait(request.deadline)
+
+
+def read_in_worker(request: ReadRequest) -> object:
+    """Run a backend read in a fresh worker process and return what it read.
+
+    Raises:
+        JockeyError: the read failed (its typed error, e.g. `StackNotFoundError`).
+    """
+    return WorkerHandle(request, None).read()

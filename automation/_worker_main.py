@@ -26,7 +26,7 @@ from typing import Any
 from automation._errors import JockeyError
 from automation._events import OperationEvent
 from automation._proctree import become_subreaper, descendants, stop_descendants
-from automation._request import OperationRequest
+from automation._request import OperationRequest, ReadRequest
 
 GRACE_SECONDS = 20.0
 """How long the engine gets to stop after SIGINT before every descendant is killed."""
@@ -99,7 +99,7 @@ def main(argv: list[str]) -> None:
     control = Connection(int(argv[0]), writable=False)
     report = Connection(int(argv[1]), readable=False)
     request, forward_events = control.recv()
-    assert isinstance(request, OperationRequest)
+    assert isinstance(request, (OperationRequest, ReadRequest))
     os.environ.update(dict(request.env_overrides))
     become_subreaper()
     interrupter = _Interrupter(GRACE_SECONDS)
@@ -119,14 +119,20 @@ def main(argv: list[str]) -> None:
     def publish(event: OperationEvent) -> None:
         send(("event", event))
 
-    from automation._operations import execute
-
     try:
-        outcome: object = execute(
-            request,
-            publish if forward_events else None,
-            cancelled=interrupter.requested.is_set,
-        )
+        outcome: object
+        if isinstance(request, ReadRequest):
+            from automation import _stack_reads
+
+            outcome = getattr(_stack_reads, request.function)(*request.args)
+        else:
+            from automation._operations import execute
+
+            outcome = execute(
+                request,
+                publish if forward_events else None,
+                cancelled=interrupter.requested.is_set,
+            )
     except JockeyError as error:
         outcome = error
     except BaseException as error:  # report anything to the caller rather than die silently

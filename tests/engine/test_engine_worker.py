@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 import automation
 from automation._proctree import descendants
 from infra.spec import load_spec_file
@@ -76,6 +78,14 @@ def test_the_parent_never_imports_the_sdk_and_gets_the_diff(tenant_files: Tenant
     result_json = result.to_json()
     assert result_json["kind"] == "result"
     assert any(resource["properties"] is not None for resource in result_json["resources"])
+    # Reads of the backend run in workers too.
+    assert automation.up(spec).ok
+    assert automation.outputs("acme", "dev")["namespace"] == "acme-dev"
+    assert automation.status("acme", "dev").exists
+    assert [summary.stack for summary in automation.list_stacks()] == ["acme-dev"]
+    with pytest.raises(automation.StackNotFoundError):
+        automation.outputs("nobody", "dev")
+    assert {m for m in sys.modules if m.split(".")[0] == "pulumi"} == before
 
 
 def _burn(seconds: float) -> None:
