@@ -79,6 +79,7 @@ def sandbox() -> Iterator[tuple[Path, dict[str, str]]]:
     }
     for name in ("PULUMI_BACKEND_URL", "KUBECONFIG"):
         env.pop(name, None)
+    Path(env["JOCKEY_HOME"]).mkdir()
     try:
         yield root, env
     finally:
@@ -97,9 +98,19 @@ def write_specs(folder: Path, tenants: list[str], replicas: int = 1) -> list[Pat
 
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, list[dict[str, object]]]:
-    """Run a jockey command with --json; its wall time and JSON lines (fails loudly)."""
+    """Run a jockey command with --json; its wall time and JSON lines (fails loudly).
+
+    It runs in the sandbox: a worker (`python -m`) puts its working directory first on its
+    path, and the repository's own `automation/` must not shadow the copy.
+    """
     started = time.monotonic()
-    done = subprocess.run([*command, "--json"], env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [*command, "--json"],
+        env=env,
+        cwd=env["JOCKEY_HOME"],
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.monotonic() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr[-3000:]}")
