@@ -119,7 +119,7 @@ class KubernetesAgent(pulumi.ComponentResource):
             metadata=meta.ObjectMetaArgs(
                 name=ns_name, labels=namespace_labels(spec), annotations=apply_annotations()
             ),
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=keep_storage or None),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=keep_storage),
         )
         in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
 
@@ -189,7 +189,7 @@ class KubernetesAgent(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(
                     parent=self,
                     depends_on=[namespace, quota],
-                    retain_on_delete=keep_storage or None,
+                    retain_on_delete=keep_storage,
                 ),
             )
             if storage is not None
