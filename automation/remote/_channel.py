@@ -87,6 +87,10 @@ class OperationChannel:
         """Say that a worker runs the operation now, for `lifetime_seconds`."""
         self.client.set(self.alive_key, "1", ex=lifetime_seconds)
 
+    def running(self) -> bool:
+        """Whether a worker's heartbeat for the operation is fresh."""
+        return bool(self.client.exists(self.alive_key))
+
     def clear_heartbeat(self) -> None:
         """Say that no worker runs it any more."""
         self.client.delete(self.alive_key)

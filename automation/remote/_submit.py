@@ -67,6 +67,7 @@ class RemoteOperation:
         self._settings = settings
         self._channel = OperationChannel(_redis(settings.broker_url), task_id, settings.result_ttl)
         self._outcome: OperationResult | JockeyError | None = None
+        self._outcome_settled_here = False
 
     def __repr__(self) -> str:
         return f"RemoteOperation({self.request.operation.value} {self.request.stack}, id={self.id})"
@@ -155,7 +156,27 @@ class RemoteOperation:
                 self._channel.clear_heartbeat()
                 self._settle_cancelled("cancelled before it started")
 
+    def cancel_if_not_started(self) -> bool:
+        """Cancel only if no worker has taken the operation; True when it was cancelled."""
+        with contextlib.suppress(*REDIS_DOWN):
+            if self.poll() is None and self._channel.claim(1):
+                # Holding the claim, no worker can start it: flag it, settle it, let go.
+                self._channel.request_cancel()
+                self._channel.clear_heartbeat()
+                self._settle_cancelled("cancelled before it started")
+                return True
+        return False
+
+    def started(self) -> bool:
+        """Whether a worker has taken the operation (it runs, or has finished)."""
+        with contextlib.suppress(*REDIS_DOWN):
+            if self._outcome is not None:
+                return not self._outcome_settled_here
+            return self.poll() is not None or self._channel.running()
+        return True  # Redis is away: assume the worst (it may run)
+
     def _settle_cancelled(self, why: str) -> None:
+        self._outcome_settled_here = True
         request = self.request
         self._outcome = OperationResult(
             tenant=request.tenant,
@@ -282,10 +303,21 @@ class RemoteBatch(FanOut):
         self.settings = load_remote_settings(broker_url)
         self._remote_on_event = on_event
         self._cancel = threading.Event()
+        self._cancel_pending = threading.Event()
+        self._handles: dict[str, RemoteOperation] = {}
 
     def cancel(self) -> None:
         """Cancel every operation of the batch (sent within a poll interval)."""
         self._cancel.set()
+
+    def cancel_pending(self) -> None:
+        """Cancel only the operations no worker has taken yet; the running ones go on."""
+        self._cancel_pending.set()
+
+    def started(self, stack: str) -> bool:
+        """Whether a worker has taken the operation on `stack` (False if it is not queued)."""
+        handle = self._handles.get(stack)
+        return handle is not None and handle.started()
 
     def run(
         self,
@@ -304,13 +336,14 @@ class RemoteBatch(FanOut):
                 yield on_failure(request, error)
                 continue
             pending[handle.id] = handle
+            self._handles[request.stack] = handle
         yield from self._follow(pending, on_failure)
 
     def _follow(
         self, pending: dict[str, RemoteOperation], on_failure: FailureFactory
     ) -> Iterator[OperationResult]:
         positions = dict.fromkeys(pending, "0")
-        cancel_sent = False
+        cancel_sent = pending_cancel_sent = False
         next_sweep = time.monotonic() + _SWEEP_SECONDS
         client = _redis(self.settings.broker_url)
         while pending:
@@ -318,6 +351,11 @@ class RemoteBatch(FanOut):
                 cancel_sent = True
                 for handle in pending.values():
                     handle.cancel()
+            if self._cancel_pending.is_set() and not pending_cancel_sent:
+                pending_cancel_sent = True
+                for handle in pending.values():
+                    handle.cancel_if_not_started()
+                next_sweep = 0.0  # report the settled ones now
             to_check: set[str] = set()
             try:
                 found = read_streams(client, {i: positions[i] for i in pending}, block_ms=500)

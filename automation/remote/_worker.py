@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 
-from automation._errors import ConfigurationError
+from automation._errors import ConfigurationError, JockeyError
 from automation._settings import Settings, default_backend_url, load_settings
 from automation._toolchain import find_toolchain
 from automation.remote._config import RemoteSettings, load_remote_settings
@@ -42,6 +43,7 @@ def prepare_worker(broker_url: str | None) -> RemoteSettings:
     Raises:
         ConfigurationError: no broker, unshareable settings, or an unreachable lease database.
         ToolchainMissingError: the engine toolchain is missing.
+        EngineError: the state backend cannot be opened.
     """
     remote = load_remote_settings(broker_url)
     settings = load_settings()
@@ -51,7 +53,23 @@ def prepare_worker(broker_url: str | None) -> RemoteSettings:
 
     assert settings.lease_url is not None
     connect(settings.lease_url, "worker check").close()
+    _open_backend()
     return remote
+
+
+def _open_backend(attempts: int = 3) -> None:
+    """Open the backend once before taking tasks: it answers, and a new PostgreSQL backend
+    creates its table now (engines opening a new one at the same moment can collide)."""
+    from automation._api import list_stacks
+
+    for attempt in range(1, attempts + 1):
+        try:
+            list_stacks()
+            return
+        except JockeyError:
+            if attempt == attempts:
+                raise
+            time.sleep(attempt)
 
 
 def run_worker(remote: RemoteSettings, *, concurrency: int, loglevel: str = "INFO") -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -15,8 +16,10 @@ import pytest
 import redis
 
 import automation
+from automation._api import failed_result
 from automation._events import EventKind, OperationEvent
-from automation.remote import RemoteOperation
+from automation._results import OperationResult
+from automation.remote import RemoteBatch, RemoteOperation, operation_request
 from infra.spec import load_spec_file
 from tests.engine.engine_support import CANARY, PASSPHRASE, manifests
 from tests.engine.remote_support import (
@@ -142,6 +145,47 @@ def test_a_worker_killed_mid_up_is_redelivered_repaired_and_completed(fleet: Rem
     delta = manifests(fleet.tenants.out / "delta")
     assert sorted(p.name.replace("gamma", "delta") for p in gamma) == sorted(p.name for p in delta)
     assert _preview_changes(fleet, fleet.tenants.spec_dir / "gamma.yaml") == 0
+
+
+def test_ctrl_c_on_the_client_interrupts_the_engine_on_the_worker(fleet: RemoteFleet) -> None:
+    worker = fleet.start_worker("machine-a")
+    queued = fleet.tenants.write("nu")
+    spec = fleet.tenants.write("xi")
+    client = fleet.start_jockey("up", str(spec), str(queued), "--yes", "--json")
+    wait_for(lambda: fleet.holder_pid("xi-dev") or fleet.holder_pid("nu-dev"), 180, "a run")
+    running = "xi-dev" if fleet.holder_pid("xi-dev") else "nu-dev"
+    client.send_signal(signal.SIGINT)
+    stdout, stderr = client.communicate(timeout=120)
+    assert client.returncode == 1, stderr
+    results = {line["stack"]: line for line in json_lines(stdout) if line["kind"] == "result"}
+    assert set(results) == {"xi-dev", "nu-dev"}
+    assert all(line["cancelled"] and not line["ok"] for line in results.values())
+    other = "nu-dev" if running == "xi-dev" else "xi-dev"
+    assert results[other]["error"] == "cancelled before it started"
+    wait_for(lambda: worker.tree() == [worker.pid], 60, "the worker's engine to be stopped")
+    assert fleet.holder_pid(running) is None, "the lease was released"
+
+
+def test_a_batch_can_cancel_only_what_no_worker_has_taken(fleet: RemoteFleet) -> None:
+    fleet.start_worker("machine-a")
+    batch = RemoteBatch()
+    specs = [load_spec_file(fleet.tenants.write(name)) for name in ("omicron", "pi")]
+    results = batch.run([operation_request("up", spec) for spec in specs], failed_result)
+    collected: list[OperationResult] = []
+    thread = threading.Thread(target=lambda: collected.extend(results), daemon=True)
+    thread.start()
+    running = wait_for(
+        lambda: next((s.stack_name for s in specs if batch.started(s.stack_name)), None),
+        180,
+        "a worker to take one",
+    )
+    batch.cancel_pending()
+    thread.join(300)
+    by_stack = {result.stack: result for result in collected}
+    assert by_stack[running].ok, "the running operation went on"
+    (waiting,) = set(by_stack) - {running}
+    assert by_stack[waiting].cancelled and by_stack[waiting].error == "cancelled before it started"
+    assert not batch.started(waiting)
 
 
 def test_redis_restarted_mid_run_loses_no_operation(fleet: RemoteFleet) -> None:
