@@ -262,7 +262,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", type=int, default=16)
     parser.add_argument("--workers", default="1,2,4")
-    parser.add_argument("--single", type=int, default=5, help="runs of the single-op latency (0 skips it)")
+    parser.add_argument("--single", type=int, default=5, help="no-change ups timed (0: none)")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="jockey-bench-remote-"))
     try:
