@@ -100,6 +100,9 @@ def print_result(console: Console, result: OperationResult) -> None:
     )
     for action in result.repaired:
         console.print(f"  repaired: {action}", highlight=False, markup=False)
+    for line in result.diagnostics:
+        if not result.error or line not in result.error:
+            console.print(f"  {line}", highlight=False, markup=False)
     if result.error:
         console.print(f"  error: {result.error}", highlight=False, markup=False)
 
