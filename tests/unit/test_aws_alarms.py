@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_aws_harness import (
+
+from tests.unit.mocks.aws import (
     ACCOUNT,
     AGENT,
     REGION,

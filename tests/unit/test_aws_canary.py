@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 import pytest
-from test_aws_harness import (
+
+from tests.unit.mocks.aws import (
     ACCOUNT,
     AGENT,
     DEPLOYMENT_ID,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_aws_harness import AGENT, REGION, Rendered, render_agent, spec_dict
 
 from infra.spec import DeploymentSpec
-from tests.unit.spec_support import build_spec
+from tests.unit.mocks import build_spec
+from tests.unit.mocks.aws import AGENT, REGION, Rendered, render_agent, spec_dict
 
 URL = "aws:lambda/functionUrl:FunctionUrl"
 PERMISSION = "aws:lambda/permission:Permission"

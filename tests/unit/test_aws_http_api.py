@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from test_aws_harness import (
+
+from tests.unit.mocks.aws import (
     ACCOUNT,
     AGENT,
     DOMAIN_TARGET,

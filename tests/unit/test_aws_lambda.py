@@ -7,21 +7,12 @@ from typing import Any
 
 import pulumi
 import pytest
-from test_aws_harness import (
-    ACCOUNT,
-    IMAGE_REF,
-    REGION,
-    SECRET_VALUE,
-    Registered,
-    Rendered,
-    make_spec,
-    render,
-)
 
 from infra._providers import tenant_tags
 from infra.components.aws import LambdaAgent, LambdaAgentArgs
 from infra.spec import DeploymentSpec
-from tests.unit.spec_support import is_secret_value
+from tests.unit.mocks import SECRET_VALUE, Registered, is_secret_value
+from tests.unit.mocks.aws import ACCOUNT, IMAGE_REF, REGION, Rendered, make_spec, render
 
 COMPONENT = "acme-dev-lambda"
 FUNCTION = "aws:lambda/function:Function"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_aws_harness import make_spec
 
 from infra.components.aws import (
     access_log_format,
@@ -15,6 +14,7 @@ from infra.components.aws import (
     integration_timeout_ms,
     lambda_trust_policy,
 )
+from tests.unit.mocks.aws import make_spec
 
 
 def test_names_derive_from_the_stack_and_agent() -> None:

@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 import pulumi
-from test_aws_harness import ACCOUNT, REGISTRY, Rendered, make_spec, render
 
 from infra._providers import tenant_tags
 from infra.components.aws import AgentRepository, AgentRepositoryArgs
 from infra.spec import DeploymentSpec
+from tests.unit.mocks.aws import ACCOUNT, REGISTRY, Rendered, make_spec, render
 
 COMPONENT = "acme-dev-repository"
 

@@ -7,21 +7,20 @@ import json
 from typing import Any
 
 import pytest
-from test_aws_harness import (
+
+from infra.components.aws import function_environment
+from infra.spec import DeploymentSpec
+from tests.unit.mocks import SECRET_VALUE, build_spec, is_secret_value
+from tests.unit.mocks.aws import (
     ACCOUNT,
     AGENT,
     REGION,
-    SECRET_VALUE,
     Rendered,
     make_spec,
     policy_statements,
     render_agent,
     spec_dict,
 )
-
-from infra.components.aws import function_environment
-from infra.spec import DeploymentSpec
-from tests.unit.spec_support import build_spec, is_secret_value
 
 FUNCTION = "aws:lambda/function:Function"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"

@@ -9,17 +9,6 @@ from typing import Any
 
 import pulumi
 import pytest
-from test_aws_harness import (
-    ACCOUNT,
-    ECR_PASSWORD,
-    REGISTRY,
-    Registered,
-    Rendered,
-    is_secret_value,
-    make_spec,
-    plain,
-    render,
-)
 
 from infra.components.aws import AgentRepository, AgentRepositoryArgs
 from infra.components.image import (
@@ -30,6 +19,8 @@ from infra.components.image import (
     render_dockerfile,
 )
 from infra.spec import AgentSpec, BuildSpec
+from tests.unit.mocks import Registered, is_secret_value, plain
+from tests.unit.mocks.aws import ACCOUNT, ECR_PASSWORD, REGISTRY, Rendered, make_spec, render
 
 REPO = Path(__file__).resolve().parents[2]
 ECHO_AGENT = REPO / "examples" / "echo-agent"

@@ -3,7 +3,7 @@ built-in view and edit ClusterRoles, never admin and never cluster-wide."""
 
 from __future__ import annotations
 
-from test_kubernetes_harness import make_spec, render
+from tests.unit.mocks.kubernetes import make_spec, render
 
 ACCESS = [
     {"kind": "User", "name": "alice@acme.example", "role": "edit"},

@@ -4,7 +4,7 @@ the Deployment's own."""
 
 from __future__ import annotations
 
-from test_kubernetes_harness import make_spec, render
+from tests.unit.mocks.kubernetes import make_spec, render
 
 FORCE = "pulumi.com/patchForce"
 SKIP_AWAIT = "pulumi.com/skipAwait"

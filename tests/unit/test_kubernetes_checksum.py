@@ -6,15 +6,10 @@ import hashlib
 import json
 
 import pulumi
-from test_kubernetes_harness import (
-    SECRET_VALUE,
-    install_mocks,
-    is_secret_value,
-    make_spec,
-    render,
-)
 
 from infra.components.kubernetes import config_checksum
+from tests.unit.mocks import SECRET_VALUE, install, is_secret_value
+from tests.unit.mocks.kubernetes import EchoMocks, make_spec, render
 
 
 def test_checksum_changes_when_an_env_value_changes() -> None:
@@ -89,7 +84,7 @@ def test_checksum_is_not_a_bare_sha256_of_the_values() -> None:
 
 
 def test_checksum_is_salted_per_tenant_and_its_output_is_not_secret() -> None:
-    install_mocks()
+    install(EchoMocks())
     _salted_and_plain()
 
 

@@ -5,13 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_kubernetes_harness import (
-    COMPONENT,
-    SECRET_VALUE,
-    is_secret_value,
-    make_spec,
-    render,
-)
+
+from tests.unit.mocks import SECRET_VALUE, is_secret_value
+from tests.unit.mocks.kubernetes import COMPONENT, make_spec, render
 
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
 COMMON_LABELS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from test_kubernetes_harness import Rendered, make_spec, render
+from tests.unit.mocks.kubernetes import Rendered, make_spec, render
 
 AGENT_PODS = {"app.kubernetes.io/name": "support-bot", "app.kubernetes.io/instance": "acme-dev"}
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 import yaml
-from test_kubernetes_harness import IMAGE, make_spec, render
 
 from infra.spec import SpecError, load_spec_file, resolve_pull_secret
 from infra.spec._registry_auth import docker_config_problems, image_registry
-from tests.unit.spec_support import is_secret_value
+from tests.unit.mocks import is_secret_value
+from tests.unit.mocks.kubernetes import IMAGE, make_spec, render
 
 PASSWORD = "hunter2-registry-canary"
 AUTH = base64.b64encode(f"robot:{PASSWORD}".encode()).decode()

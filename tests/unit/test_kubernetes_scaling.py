@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_kubernetes_harness import make_spec, render
+from tests.unit.mocks.kubernetes import make_spec, render
 
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"

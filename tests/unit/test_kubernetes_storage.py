@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from test_kubernetes_harness import make_spec, render
+from tests.unit.mocks.kubernetes import make_spec, render
 
 
 def _single_writer(environment: str = "dev", **storage: Any) -> Any:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from test_kubernetes_harness import IMAGE, make_spec, render
-
 from infra.components.kubernetes import selector_labels
+from tests.unit.mocks.kubernetes import IMAGE, make_spec, render
 
 # Volume types the Pod Security "restricted" profile allows.
 RESTRICTED_VOLUME_TYPES = {

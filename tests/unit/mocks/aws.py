@@ -1,36 +1,50 @@
-"""Shared harness of the AWS and image component tests (no tests here): specs, and a run
-under Pulumi mocks that returns realistic provider outputs (ECR URLs, ARNs, invoke ARNs,
-published versions, image digests, ECR tokens) and records every registration and call."""
+"""AWS and image component mocks: a Lambda tenant's spec, and a run under mocks that return
+realistic provider outputs (ECR URLs, ARNs, invoke ARNs, published versions, image digests,
+ECR tokens) and record every registration and call."""
 
 from __future__ import annotations
 
 import hashlib
 import inspect
 import json
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from pulumi.runtime import mocks, rpc
 
 from infra.spec import DeploymentSpec
-from tests.unit.spec_support import (
-    build_spec,
-    is_secret_value,
-)
+from tests.unit.mocks import DIGEST, Recording, Registered, build_spec, record
+
+__all__ = [
+    "ACCOUNT",
+    "AGENT",
+    "DEPLOYMENT_ID",
+    "DOMAIN_TARGET",
+    "ECR_PASSWORD",
+    "IMAGE_REF",
+    "REGION",
+    "REGISTRY",
+    "AwsMocks",
+    "Rendered",
+    "make_spec",
+    "policy_statements",
+    "render",
+    "render_agent",
+    "spec_dict",
+]
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
 REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
 ECR_PASSWORD = "ecr-token-canary-77c1"
-SECRET_VALUE = "sk-canary-3f9a1c"
-DIGEST = "sha256:" + "0123456789abcdef" * 4
 IMAGE_REF = f"{REGISTRY}/acme-dev/support-bot@{DIGEST}"
 DEPLOYMENT_ID = "d-RELEASE123"
 DOMAIN_TARGET = f"d-abc123.execute-api.{REGION}.amazonaws.com"
+
+AGENT = "agent"
+"""The `LambdaAgent` name `render_agent` uses (children are `agent-<suffix>`)."""
 
 
 def spec_dict(environment: str = "dev") -> dict[str, Any]:
@@ -66,17 +80,6 @@ def spec_dict(environment: str = "dev") -> dict[str, Any]:
 def make_spec(environment: str = "dev", **sections: Mapping[str, Any]) -> DeploymentSpec:
     """A validated spec: `spec_dict` with `sections` (e.g. lambda_={...}) deep-merged in."""
     return build_spec(spec_dict(environment), sections)
-
-
-def plain(value: Any) -> Any:
-    """A registered input value with the engine's secret wrappers removed."""
-    if is_secret_value(value):
-        return plain(value["value"])
-    if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
 
 
 def _arn(service: str, resource: str) -> str:
@@ -201,53 +204,6 @@ class AwsMocks(pulumi.runtime.Mocks):
         raise AssertionError(f"unexpected call {args.token}")
 
 
-@dataclass(frozen=True)
-class Registered:
-    """One resource registration as the engine received it."""
-
-    type: str
-    name: str
-    urn: str
-    inputs: dict[str, Any]
-    parent: str
-    dependencies: tuple[str, ...]
-    provider: str
-    ignore_changes: tuple[str, ...] = ()
-
-    @property
-    def props(self) -> dict[str, Any]:
-        """The inputs with secret wrappers removed."""
-        return plain(self.inputs)  # type: ignore[no-any-return]
-
-
-class _RecordingMonitor(mocks.MockMonitor):
-    def __init__(self) -> None:
-        self.aws_mocks = AwsMocks()
-        super().__init__(self.aws_mocks)
-        self.registered: dict[str, Registered] = {}
-        self.outputs_by_urn: dict[str, list[dict[str, Any]]] = {}
-
-    def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        if request.type != "pulumi:pulumi:Stack":
-            self.registered[request.name] = Registered(
-                type=request.type,
-                name=request.name,
-                urn=response.urn,
-                inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
-                parent=request.parent,
-                dependencies=tuple(request.dependencies),
-                provider=request.provider,
-                ignore_changes=tuple(request.ignoreChanges),
-            )
-        return response
-
-    def RegisterResourceOutputs(self, request: Any) -> Any:
-        outputs = dict(rpc.deserialize_properties(request.outputs))
-        self.outputs_by_urn.setdefault(request.urn, []).append(outputs)
-        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
-
-
 def _accepts_tags(resource: pulumi.Resource) -> bool:
     """Whether the resource's class takes a `tags` argument (the generated SDK's signature)."""
     init = type(resource)._internal_init  # type: ignore[attr-defined]
@@ -255,26 +211,10 @@ def _accepts_tags(resource: pulumi.Resource) -> bool:
 
 
 @dataclass(frozen=True)
-class Rendered:
-    """What one run registered and called, the resources' objects, and resolved outputs."""
+class Rendered(Recording):
+    """A recording of an AWS program, with the provider functions it called."""
 
-    resources: dict[str, Registered]
-    objects: dict[str, pulumi.Resource]
     calls: list[pulumi.runtime.MockCallArgs]
-    outputs: dict[str, Any]
-    secret_outputs: frozenset[str]
-    registered_outputs: dict[str, list[dict[str, Any]]]
-    warnings: tuple[str, ...] = ()
-
-    def of_type(self, type_: str) -> list[Registered]:
-        """Registrations of one type token, e.g. `aws:lambda/function:Function`."""
-        return [r for r in self.resources.values() if r.type == type_]
-
-    def one(self, type_: str) -> Registered:
-        """The only registration of a type token."""
-        found = self.of_type(type_)
-        assert len(found) == 1, f"expected one {type_}, got {[r.name for r in found]}"
-        return found[0]
 
     def aws(self) -> list[Registered]:
         """Every AWS resource (providers excluded)."""
@@ -297,64 +237,9 @@ def render(program: Callable[[aws.Provider], Mapping[str, pulumi.Input[Any]]]) -
     Args:
         program: builds components with the given AWS provider and returns named outputs.
     """
-    monitor = _RecordingMonitor()
-    logged = _Recorder()
-    logger = logging.getLogger(f"{__name__}.engine")
-    logger.handlers[:] = [logged]
-    logger.propagate = False
-    pulumi.runtime.set_mocks(monitor.mocks, preview=False, monitor=monitor, logger=logger)
-    objects: dict[str, pulumi.Resource] = {}
-    resolved: dict[str, Any] = {}
-    secret: set[str] = set()
-
-    def remember(
-        args: pulumi.ResourceTransformationArgs,
-    ) -> pulumi.ResourceTransformationResult | None:
-        objects[args.name] = args.resource
-        return None
-
-    @pulumi.runtime.test  # type: ignore[untyped-decorator]
-    def run() -> pulumi.Output[Any]:
-        pulumi.runtime.register_stack_transformation(remember)
-        provider = aws.Provider("aws", region=REGION)
-        outputs = {key: pulumi.Output.from_input(value) for key, value in program(provider).items()}
-
-        async def secrets() -> bool:
-            for key, output in outputs.items():
-                if await output.is_secret():
-                    secret.add(key)
-            return True
-
-        flags: pulumi.Output[bool] = pulumi.Output.from_input(secrets())
-        return pulumi.Output.all(flags, pulumi.Output.all(**outputs)).apply(
-            lambda values: resolved.update(values[1])
-        )
-
-    run()
-    return Rendered(
-        resources=dict(monitor.registered),
-        objects=objects,
-        calls=list(monitor.aws_mocks.calls),
-        outputs=resolved,
-        secret_outputs=frozenset(secret),
-        registered_outputs=dict(monitor.outputs_by_urn),
-        warnings=tuple(logged.warnings),
-    )
-
-
-class _Recorder(logging.Handler):
-    """Keeps the warnings the program logs through the engine (`pulumi.log.warn`)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.warnings: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.warnings.append(record.getMessage())
-
-
-AGENT = "agent"
-"""The `LambdaAgent` name `render_agent` uses (children are `agent-<suffix>`)."""
+    mocks = AwsMocks()
+    recording = record(mocks, lambda: program(aws.Provider("aws", region=REGION)))
+    return Rendered(**vars(recording), calls=list(mocks.calls))
 
 
 def render_agent(

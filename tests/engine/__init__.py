@@ -1,0 +1,1 @@
+"""Engine tests: the real Pulumi CLI and a fresh `file://` backend per test."""

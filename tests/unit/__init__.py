@@ -1,0 +1,1 @@
+"""Unit tests: pure functions, the CLI, and components under Pulumi mocks."""
