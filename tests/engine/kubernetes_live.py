@@ -109,7 +109,8 @@ class LiveTenant:
         )
         if done.returncode != 0:
             return False
-        return json.loads(done.stdout).get("status", {}).get("phase") == "Active"
+        phase: object = json.loads(done.stdout).get("status", {}).get("phase")
+        return phase == "Active"
 
 
 @contextmanager

@@ -48,7 +48,7 @@ class Services:
     def query(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
         """Rows of one statement on the services' database."""
         with psycopg.connect(self.database_url, autocommit=True) as connection:
-            return list(connection.execute(sql, args).fetchall())  # type: ignore[arg-type]
+            return list(connection.execute(sql, args).fetchall())
 
 
 def _script(*args: str, timeout: float = 300) -> str:

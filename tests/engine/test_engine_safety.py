@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,11 +42,12 @@ def _wait_for(predicate: object, timeout: float = 60.0) -> None:
     raise AssertionError("condition not met in time")
 
 
-def _lease_record(files: TenantFiles, stack: str = "acme-dev") -> dict[str, object] | None:
+def _lease_record(files: TenantFiles, stack: str = "acme-dev") -> dict[str, Any] | None:
     try:
-        return json.loads((files.home / "leases" / f"{stack}.json").read_text())  # type: ignore[no-any-return]
+        record: dict[str, Any] = json.loads((files.home / "leases" / f"{stack}.json").read_text())
     except (OSError, ValueError):
         return None
+    return record
 
 
 def test_two_concurrent_ups_on_one_tenant_are_serialised(tenant_files: TenantFiles) -> None:
@@ -278,7 +280,7 @@ def test_kill_9_of_the_engine_alone_is_repaired_by_the_next_up(
     _wait_for(lambda: _lease_record(tenant_files) is not None)
     record = _lease_record(tenant_files)
     assert record is not None
-    pgid = int(record["pgid"])  # type: ignore[call-overload]
+    pgid = int(record["pgid"])
     _wait_for(lambda: _engine_pid(pgid) is not None, timeout=120)
     engine = _engine_pid(pgid)
     assert engine is not None

@@ -20,6 +20,7 @@ from infra.components.image import (
     render_dockerignore,
 )
 from infra.spec import AgentSpec, BuildSpec
+from tests.unit.mocks import kubernetes as kubernetes_mocks
 
 REPO = Path(__file__).resolve().parents[2]
 HADOLINT = Path(sys.executable).parent / "hadolint"
@@ -142,9 +143,8 @@ def test_dollar_signs_in_values_are_not_expanded_by_docker() -> None:
 
 
 def test_agent_runs_as_the_same_non_root_uid_as_the_kubernetes_pods() -> None:
-    from infra.components.kubernetes._pod import RUN_AS_ID as POD_UID
-
-    assert RUN_AS_ID == POD_UID == 10001
+    pod = kubernetes_mocks.render(kubernetes_mocks.make_spec()).pod_spec["securityContext"]
+    assert RUN_AS_ID == pod["runAsUser"] == pod["runAsGroup"] == 10001
     steps = instructions(render_dockerfile(make_agent(), make_build()))
     users = [rest for keyword, rest in steps if keyword == "USER"]
     assert users == ["10001:10001"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from automation._exit_codes import ExitCode
-from automation.fleet import ProdOrphanError, SpecFile, SyncPlan
+from automation.fleet import ProdOrphanError, SpecFile, SyncPlan, TenantPlan
 from automation.fleet._backend import TenantStack, parse_tenant_stack
 from automation.fleet._fingerprint import fingerprint
 from automation.fleet._plan import check_prune, in_shard, parse_shard, plan_fleet
@@ -137,7 +137,7 @@ def test_a_shard_is_i_of_n(text: str) -> None:
 def test_a_sharded_plan_still_finds_orphans_right(files: TenantFiles) -> None:
     specs = [_spec_file(files, name) for name in ("a", "b", "c", "d", "e", "f")]
     existing = [_stack(f"{name}-dev") for name in ("a", "b", "c", "gone", "old")]
-    plans = []
+    plans: list[TenantPlan] = []
     for index in (1, 2, 3):
         shard = (index, 3)
         mine = [item for item in specs if in_shard(item.stack, shard)]

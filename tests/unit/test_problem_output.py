@@ -135,7 +135,7 @@ def test_the_shim_names_each_stack_config_key_once(monkeypatch: pytest.MonkeyPat
     pulumi.runtime.set_all_config(values, [])
     monkeypatch.setattr(pulumi, "get_root_directory", lambda: str(REPO))
 
-    @pulumi.runtime.test
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def run() -> None:
         runpy.run_path(str(REPO / "infra" / "__main__.py"), run_name="__main__")
 

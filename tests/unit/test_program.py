@@ -82,7 +82,7 @@ def _run_shim(stack: str, monkeypatch: pytest.MonkeyPatch) -> RecordingMocks:
     pulumi.runtime.set_all_config(config, ["jockey:openaiApiKey"])
     monkeypatch.setattr(pulumi, "get_root_directory", lambda: str(REPO))
 
-    @pulumi.runtime.test
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def run() -> None:
         runpy.run_path(str(REPO / "infra" / "__main__.py"), run_name="__main__")
 
@@ -138,7 +138,7 @@ def test_invalid_stack_config_registers_nothing(monkeypatch: pytest.MonkeyPatch)
     pulumi.runtime.set_all_config(config, ["jockey:openaiApiKey"])
     monkeypatch.setattr(pulumi, "get_root_directory", lambda: str(REPO))
 
-    @pulumi.runtime.test
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def run() -> None:
         runpy.run_path(str(REPO / "infra" / "__main__.py"), run_name="__main__")
 

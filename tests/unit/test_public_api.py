@@ -28,7 +28,7 @@ def _type_checking_imports() -> dict[str, str]:
 
 
 def test_all_the_type_checking_imports_and_the_exports_agree() -> None:
-    exports = automation._EXPORTS  # type: ignore[attr-defined]
+    exports = automation._EXPORTS
     assert sorted(automation.__all__) == sorted(exports)
     assert _type_checking_imports() == exports
 
