@@ -73,10 +73,9 @@ def test_prod_alarms_notify_a_tenant_topic_on_alarm_and_recovery(prod: Rendered)
     assert prod.outputs["alerts_topic_arn"] == topic_arn
 
 
-def test_dev_has_no_alarms_unless_asked() -> None:
-    rendered = render_agent(make_spec())
-    assert rendered.of_type(ALARM) == [] and rendered.of_type(TOPIC) == []
-    assert "alerts_topic_arn" not in rendered.outputs
+def test_dev_has_no_alarms_unless_asked(dev_lambda: Rendered) -> None:
+    assert dev_lambda.of_type(ALARM) == [] and dev_lambda.of_type(TOPIC) == []
+    assert "alerts_topic_arn" not in dev_lambda.outputs
 
 
 def test_an_email_is_subscribed_to_the_topic_jockey_creates() -> None:

@@ -54,11 +54,10 @@ def test_codedeploy_owns_the_alias_version_and_weights(rendered: Rendered) -> No
     assert "routingConfig" not in alias.props, "Jockey never splits traffic itself"
 
 
-def test_without_canary_pulumi_moves_the_alias_at_once() -> None:
-    rendered = render_agent(make_spec())
-    assert rendered.one(ALIAS).ignore_changes == ()
-    assert not [r for r in rendered.aws() if r.type.startswith("aws:codedeploy")]
-    assert rendered.of_type(INVOCATION) == []
+def test_without_canary_pulumi_moves_the_alias_at_once(dev_lambda: Rendered) -> None:
+    assert dev_lambda.one(ALIAS).ignore_changes == ()
+    assert not [r for r in dev_lambda.aws() if r.type.startswith("aws:codedeploy")]
+    assert dev_lambda.of_type(INVOCATION) == []
 
 
 def test_a_lambda_application_with_a_predefined_canary_config(rendered: Rendered) -> None:

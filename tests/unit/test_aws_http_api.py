@@ -55,8 +55,8 @@ def test_the_route_requires_the_authorizer(rendered: Rendered) -> None:
     assert rendered.one(AUTHORIZER).urn in route.dependencies
 
 
-def test_without_an_authorizer_the_route_is_open_as_before() -> None:
-    route = render_agent(make_spec()).one(ROUTE).props
+def test_without_an_authorizer_the_route_is_open_as_before(dev_lambda: Rendered) -> None:
+    route = dev_lambda.one(ROUTE).props
     assert "authorizationType" not in route and "authorizerId" not in route
 
 

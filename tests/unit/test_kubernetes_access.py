@@ -3,7 +3,7 @@ built-in view and edit ClusterRoles, never admin and never cluster-wide."""
 
 from __future__ import annotations
 
-from tests.unit.mocks.kubernetes import make_spec, render
+from tests.unit.mocks.kubernetes import Rendered, make_spec, render
 
 ACCESS = [
     {"kind": "User", "name": "alice@acme.example", "role": "edit"},
@@ -13,9 +13,8 @@ ACCESS = [
 ]
 
 
-def test_no_access_means_no_role_binding() -> None:
-    rendered = render(make_spec())
-    assert [r for r in rendered.kubernetes() if "rbac" in r.type] == []
+def test_no_access_means_no_role_binding(dev_kubernetes: Rendered) -> None:
+    assert [r for r in dev_kubernetes.kubernetes() if "rbac" in r.type] == []
 
 
 def test_one_role_binding_per_role_in_the_tenant_namespace() -> None:

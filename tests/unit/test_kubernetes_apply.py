@@ -4,7 +4,7 @@ the Deployment's own."""
 
 from __future__ import annotations
 
-from tests.unit.mocks.kubernetes import make_spec, render
+from tests.unit.mocks.kubernetes import Rendered, make_spec, render
 
 FORCE = "pulumi.com/patchForce"
 SKIP_AWAIT = "pulumi.com/skipAwait"
@@ -25,18 +25,19 @@ def test_the_deployment_await_is_bounded_by_the_rollout_timeout() -> None:
     assert SKIP_AWAIT not in deployment.annotations
 
 
-def test_the_rollout_timeout_defaults_to_five_minutes() -> None:
-    deployment = render(make_spec()).named("deployment")
+def test_the_rollout_timeout_defaults_to_five_minutes(dev_kubernetes: Rendered) -> None:
+    deployment = dev_kubernetes.named("deployment")
     assert deployment.custom_timeouts == {"create": "300s", "update": "300s"}
 
 
-def test_the_service_skips_its_endpoint_await_and_comes_after_the_deployment() -> None:
+def test_the_service_skips_its_endpoint_await_and_comes_after_the_deployment(
+    dev_kubernetes: Rendered,
+) -> None:
     # The provider waits for endpoints and then 10 s after their last change; the
     # Deployment's await already proves the selected pods ready.
-    rendered = render(make_spec())
-    service = rendered.named("service")
+    service = dev_kubernetes.named("service")
     assert service.annotations[SKIP_AWAIT] == "true"
-    assert rendered.named("deployment").urn in service.dependencies
+    assert dev_kubernetes.named("deployment").urn in service.dependencies
 
 
 def test_a_load_balancer_service_does_not_wait_for_an_address() -> None:
@@ -56,8 +57,8 @@ def test_only_objects_another_await_covers_skip_theirs() -> None:
     assert skipped == {"service", "ingress"}
 
 
-def test_replicas_are_left_to_the_autoscaler_once_it_owns_them() -> None:
+def test_replicas_are_left_to_the_autoscaler_once_it_owns_them(dev_kubernetes: Rendered) -> None:
     with_hpa = render(make_spec("prod")).named("deployment")
-    without = render(make_spec()).named("deployment")
+    without = dev_kubernetes.named("deployment")
     assert with_hpa.ignore_changes == ("spec.replicas",)
     assert without.ignore_changes == ()

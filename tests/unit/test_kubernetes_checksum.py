@@ -9,24 +9,24 @@ import pulumi
 
 from infra.components.kubernetes import config_checksum
 from tests.unit.mocks import SECRET_VALUE, install, is_secret_value
-from tests.unit.mocks.kubernetes import EchoMocks, make_spec, render
+from tests.unit.mocks.kubernetes import EchoMocks, Rendered, make_spec, render
 
 
-def test_checksum_changes_when_an_env_value_changes() -> None:
-    before = render(make_spec()).checksum
+def test_checksum_changes_when_an_env_value_changes(dev_kubernetes: Rendered) -> None:
+    before = dev_kubernetes.checksum
     after = render(make_spec(agent={"env": {"LOG_LEVEL": "debug"}})).checksum
     assert before != after
 
 
-def test_checksum_changes_when_an_env_variable_is_added() -> None:
-    before = render(make_spec()).checksum
+def test_checksum_changes_when_an_env_variable_is_added(dev_kubernetes: Rendered) -> None:
+    before = dev_kubernetes.checksum
     after = render(make_spec(agent={"env": {"LOG_LEVEL": "info", "MODEL": "gpt"}})).checksum
     assert before != after
 
 
-def test_checksum_changes_when_the_agent_port_changes() -> None:
+def test_checksum_changes_when_the_agent_port_changes(dev_kubernetes: Rendered) -> None:
     # PORT is part of the ConfigMap.
-    assert render(make_spec()).checksum != render(make_spec(agent={"port": 9000})).checksum
+    assert dev_kubernetes.checksum != render(make_spec(agent={"port": 9000})).checksum
 
 
 def test_checksum_changes_when_a_secret_value_changes() -> None:
@@ -56,9 +56,8 @@ def test_checksum_does_not_depend_on_the_order_of_variables() -> None:
     assert render(spec_ab, secrets_ab).checksum == render(spec_ba, secrets_ba).checksum
 
 
-def test_checksum_annotation_is_plain_and_reveals_no_secret() -> None:
-    rendered = render(make_spec())
-    annotations = rendered.one("kubernetes:apps/v1:Deployment").inputs["spec"]["template"][
+def test_checksum_annotation_is_plain_and_reveals_no_secret(dev_kubernetes: Rendered) -> None:
+    annotations = dev_kubernetes.one("kubernetes:apps/v1:Deployment").inputs["spec"]["template"][
         "metadata"
     ]["annotations"]
     checksum = annotations["jockey.dev/config-checksum"]

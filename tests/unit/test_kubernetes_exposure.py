@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.unit.mocks.kubernetes import make_spec, render
+from tests.unit.mocks.kubernetes import Rendered, make_spec, render
 
 SERVICE = "kubernetes:core/v1:Service"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
@@ -31,8 +31,8 @@ def test_load_balancer_service_type() -> None:
     assert "nodePort" not in service["ports"][0]
 
 
-def test_no_ingress_unless_the_spec_has_one() -> None:
-    assert render(make_spec()).of_type(INGRESS) == []
+def test_no_ingress_unless_the_spec_has_one(dev_kubernetes: Rendered) -> None:
+    assert dev_kubernetes.of_type(INGRESS) == []
 
 
 def test_ingress_routes_host_and_path_to_the_service_with_tls() -> None:

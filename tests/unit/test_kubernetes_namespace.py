@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.unit.mocks import SECRET_VALUE, is_secret_value
-from tests.unit.mocks.kubernetes import COMPONENT, make_spec, render
+from tests.unit.mocks.kubernetes import COMPONENT, Rendered, make_spec, render
 
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
 COMMON_LABELS = {
@@ -29,8 +29,8 @@ EVERY_OPTION = {
 }
 
 
-def test_namespace_enforces_pod_security_restricted() -> None:
-    namespace = render(make_spec()).one(NAMESPACE_TYPE).metadata
+def test_namespace_enforces_pod_security_restricted(dev_kubernetes: Rendered) -> None:
+    namespace = dev_kubernetes.one(NAMESPACE_TYPE).metadata
     assert namespace["name"] == "acme-dev"
     for mode in ("enforce", "audit", "warn"):
         assert namespace["labels"][f"pod-security.kubernetes.io/{mode}"] == "restricted"
@@ -102,16 +102,14 @@ def test_namespaced_objects_wait_for_the_namespace() -> None:
             assert namespace.urn in registered.dependencies, registered.name
 
 
-def test_deployment_waits_for_the_guardrails() -> None:
-    rendered = render(make_spec())
-    depends = rendered.one("kubernetes:apps/v1:Deployment").dependencies
+def test_deployment_waits_for_the_guardrails(dev_kubernetes: Rendered) -> None:
+    depends = dev_kubernetes.one("kubernetes:apps/v1:Deployment").dependencies
     for suffix in ("quota", "limits", "default-deny", "allow-ingress", "allow-egress"):
-        assert rendered.named(suffix).urn in depends, suffix
+        assert dev_kubernetes.named(suffix).urn in depends, suffix
 
 
-def test_outputs_are_registered_once() -> None:
-    rendered = render(make_spec())
-    assert rendered.component_outputs == [
+def test_outputs_are_registered_once(dev_kubernetes: Rendered) -> None:
+    assert dev_kubernetes.component_outputs == [
         {
             "namespace": "acme-dev",
             "serviceName": "support-bot",
@@ -119,7 +117,7 @@ def test_outputs_are_registered_once() -> None:
             "serviceUrl": "http://support-bot.acme-dev.svc.cluster.local:80",
         }
     ]
-    assert rendered.outputs == {
+    assert dev_kubernetes.outputs == {
         "namespace": "acme-dev",
         "service_name": "support-bot",
         "deployment_name": "support-bot",
@@ -171,23 +169,21 @@ def test_limit_range_defaults_are_the_agent_requests_and_limits() -> None:
     ]
 
 
-def test_config_map_holds_the_plain_env_and_the_port() -> None:
-    config_map = render(make_spec()).one("kubernetes:core/v1:ConfigMap").props
+def test_config_map_holds_the_plain_env_and_the_port(dev_kubernetes: Rendered) -> None:
+    config_map = dev_kubernetes.one("kubernetes:core/v1:ConfigMap").props
     assert config_map["data"] == {"LOG_LEVEL": "info", "PORT": "8080"}
 
 
-def test_secret_data_is_a_pulumi_secret() -> None:
-    rendered = render(make_spec())
-    secret = rendered.one("kubernetes:core/v1:Secret")
+def test_secret_data_is_a_pulumi_secret(dev_kubernetes: Rendered) -> None:
+    secret = dev_kubernetes.one("kubernetes:core/v1:Secret")
     assert secret.inputs["type"] == "Opaque"
     assert is_secret_value(secret.inputs["stringData"])
     assert secret.props["stringData"] == {"OPENAI_API_KEY": SECRET_VALUE}
-    assert rendered.secret_string_data_is_secret is True
+    assert dev_kubernetes.secret_string_data_is_secret is True
 
 
-def test_secret_values_appear_nowhere_but_in_the_secret() -> None:
-    rendered = render(make_spec())
-    for registered in rendered.resources.values():
+def test_secret_values_appear_nowhere_but_in_the_secret(dev_kubernetes: Rendered) -> None:
+    for registered in dev_kubernetes.resources.values():
         if registered.type != "kubernetes:core/v1:Secret":
             assert SECRET_VALUE not in json.dumps(registered.props), registered.name
-    assert SECRET_VALUE not in json.dumps(rendered.outputs)
+    assert SECRET_VALUE not in json.dumps(dev_kubernetes.outputs)

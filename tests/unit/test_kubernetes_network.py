@@ -20,8 +20,10 @@ def namespace_peer(name: str) -> dict[str, Any]:
     return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
 
 
-def test_every_pod_in_the_namespace_is_denied_all_traffic_by_default() -> None:
-    deny = policy(render(make_spec()), "default-deny")
+def test_every_pod_in_the_namespace_is_denied_all_traffic_by_default(
+    dev_kubernetes: Rendered,
+) -> None:
+    deny = policy(dev_kubernetes, "default-deny")
     assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
 
 
@@ -42,8 +44,10 @@ def test_agent_port_is_open_to_its_own_and_the_allowed_namespaces_only() -> None
     assert rule["ports"] == [{"protocol": "TCP", "port": 9000}]
 
 
-def test_without_allowed_namespaces_only_the_tenant_namespace_gets_in() -> None:
-    (rule,) = policy(render(make_spec()), "allow-ingress")["ingress"]
+def test_without_allowed_namespaces_only_the_tenant_namespace_gets_in(
+    dev_kubernetes: Rendered,
+) -> None:
+    (rule,) = policy(dev_kubernetes, "allow-ingress")["ingress"]
     assert rule["from"] == [namespace_peer("acme-dev")]
 
 
@@ -69,8 +73,10 @@ def test_egress_is_dns_to_kube_dns_and_https_to_the_allowed_cidrs() -> None:
     assert https["ports"] == [{"protocol": "TCP", "port": 443}]
 
 
-def test_https_goes_to_the_internet_but_not_to_private_link_local_or_cgnat_ranges() -> None:
-    _, https = policy(render(make_spec()), "allow-egress")["egress"]
+def test_https_goes_to_the_internet_but_not_to_private_link_local_or_cgnat_ranges(
+    dev_kubernetes: Rendered,
+) -> None:
+    _, https = policy(dev_kubernetes, "allow-egress")["egress"]
     assert https["to"] == [
         {
             "ipBlock": {

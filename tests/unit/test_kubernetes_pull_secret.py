@@ -15,7 +15,7 @@ import yaml
 from infra.spec import SpecError, load_spec_file, resolve_pull_secret
 from infra.spec._registry_auth import docker_config_problems, image_registry
 from tests.unit.mocks import is_secret_value
-from tests.unit.mocks.kubernetes import IMAGE, make_spec, render
+from tests.unit.mocks.kubernetes import IMAGE, Rendered, make_spec, render
 
 PASSWORD = "hunter2-registry-canary"
 AUTH = base64.b64encode(f"robot:{PASSWORD}".encode()).decode()
@@ -211,11 +211,12 @@ def test_the_credentials_are_a_pulumi_secret_end_to_end() -> None:
         assert AUTH not in json.dumps(resource.props, default=str), resource.name
 
 
-def test_without_credentials_there_is_no_registry_secret_and_no_pull_secret() -> None:
-    rendered = render(make_spec())
-    assert f"{rendered.component.name}-registry" not in rendered.resources
-    assert "imagePullSecrets" not in rendered.pod_spec
+def test_without_credentials_there_is_no_registry_secret_and_no_pull_secret(
+    dev_kubernetes: Rendered,
+) -> None:
+    assert f"{dev_kubernetes.component.name}-registry" not in dev_kubernetes.resources
+    assert "imagePullSecrets" not in dev_kubernetes.pod_spec
 
 
-def test_the_credentials_do_not_roll_the_pods() -> None:
-    assert render(make_spec(), pull_secret=CONFIG).checksum == render(make_spec()).checksum
+def test_the_credentials_do_not_roll_the_pods(dev_kubernetes: Rendered) -> None:
+    assert render(make_spec(), pull_secret=CONFIG).checksum == dev_kubernetes.checksum

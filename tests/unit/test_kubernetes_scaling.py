@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from tests.unit.mocks.kubernetes import make_spec, render
+from tests.unit.mocks.kubernetes import Rendered, make_spec, render
 
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 
 
-def test_dev_without_autoscaling_or_budget_gets_neither() -> None:
-    rendered = render(make_spec())
-    assert rendered.of_type(HPA) == []
-    assert rendered.of_type(PDB) == []
+def test_dev_without_autoscaling_or_budget_gets_neither(dev_kubernetes: Rendered) -> None:
+    assert dev_kubernetes.of_type(HPA) == []
+    assert dev_kubernetes.of_type(PDB) == []
 
 
 def test_autoscaler_scales_the_deployment_on_cpu_when_asked() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.unit.mocks.kubernetes import make_spec, render
+from tests.unit.mocks.kubernetes import Rendered, make_spec, render
 
 
 def _single_writer(environment: str = "dev", **storage: Any) -> Any:
@@ -17,12 +17,11 @@ def _single_writer(environment: str = "dev", **storage: Any) -> Any:
     return make_spec(environment, kubernetes=kubernetes)
 
 
-def test_no_storage_means_no_claim_and_no_volume() -> None:
-    rendered = render(make_spec())
-    assert rendered.of_type("kubernetes:core/v1:PersistentVolumeClaim") == []
-    assert [v["name"] for v in rendered.pod_spec["volumes"]] == ["tmp"]
-    assert rendered.component_outputs[-1].get("claimName") is None
-    assert rendered.component_outputs[-1].get("storageOnDestroy") is None
+def test_no_storage_means_no_claim_and_no_volume(dev_kubernetes: Rendered) -> None:
+    assert dev_kubernetes.of_type("kubernetes:core/v1:PersistentVolumeClaim") == []
+    assert [v["name"] for v in dev_kubernetes.pod_spec["volumes"]] == ["tmp"]
+    assert dev_kubernetes.component_outputs[-1].get("claimName") is None
+    assert dev_kubernetes.component_outputs[-1].get("storageOnDestroy") is None
 
 
 def test_the_claim_asks_for_the_size_mode_and_class() -> None:

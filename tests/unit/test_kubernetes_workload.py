@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra.components.kubernetes import selector_labels
-from tests.unit.mocks.kubernetes import IMAGE, make_spec, render
+from tests.unit.mocks.kubernetes import IMAGE, Rendered, make_spec, render
 
 # Volume types the Pod Security "restricted" profile allows.
 RESTRICTED_VOLUME_TYPES = {
@@ -54,8 +54,8 @@ def restricted_violations(pod: dict[str, Any]) -> list[str]:
     return problems
 
 
-def test_pods_pass_the_restricted_pod_security_profile() -> None:
-    assert restricted_violations(render(make_spec()).pod_spec) == []
+def test_pods_pass_the_restricted_pod_security_profile(dev_kubernetes: Rendered) -> None:
+    assert restricted_violations(dev_kubernetes.pod_spec) == []
 
 
 def test_the_checker_catches_a_privileged_root_pod() -> None:
@@ -76,16 +76,15 @@ def test_the_checker_catches_a_privileged_root_pod() -> None:
     ]
 
 
-def test_pod_and_container_security_contexts_are_hardened() -> None:
-    rendered = render(make_spec())
-    assert rendered.pod_spec["securityContext"] == {
+def test_pod_and_container_security_contexts_are_hardened(dev_kubernetes: Rendered) -> None:
+    assert dev_kubernetes.pod_spec["securityContext"] == {
         "runAsNonRoot": True,
         "runAsUser": 10001,
         "runAsGroup": 10001,
         "fsGroup": 10001,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
-    context = rendered.container["securityContext"]
+    context = dev_kubernetes.container["securityContext"]
     assert context["allowPrivilegeEscalation"] is False
     assert context["privileged"] is False
     assert context["readOnlyRootFilesystem"] is True
@@ -94,10 +93,11 @@ def test_pod_and_container_security_contexts_are_hardened() -> None:
     assert context["runAsUser"] >= 10000
 
 
-def test_pods_get_no_service_account_token_no_service_links_no_host_namespaces() -> None:
-    rendered = render(make_spec())
-    pod = rendered.pod_spec
-    account = rendered.one("kubernetes:core/v1:ServiceAccount").props
+def test_pods_get_no_service_account_token_no_service_links_no_host_namespaces(
+    dev_kubernetes: Rendered,
+) -> None:
+    pod = dev_kubernetes.pod_spec
+    account = dev_kubernetes.one("kubernetes:core/v1:ServiceAccount").props
     assert account["automountServiceAccountToken"] is False
     assert pod["serviceAccountName"] == account["metadata"]["name"] == "support-bot"
     assert pod["automountServiceAccountToken"] is False
@@ -105,14 +105,17 @@ def test_pods_get_no_service_account_token_no_service_links_no_host_namespaces()
     assert (pod["hostNetwork"], pod["hostPID"], pod["hostIPC"]) == (False, False, False)
 
 
-def test_tmp_is_the_only_writable_path_and_is_bounded() -> None:
-    rendered = render(make_spec())
-    assert rendered.pod_spec["volumes"] == [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
-    assert rendered.container["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]
+def test_tmp_is_the_only_writable_path_and_is_bounded(dev_kubernetes: Rendered) -> None:
+    assert dev_kubernetes.pod_spec["volumes"] == [
+        {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}
+    ]
+    assert dev_kubernetes.container["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]
 
 
-def test_image_is_the_digest_pinned_reference_pulled_if_not_present() -> None:
-    container = render(make_spec()).container
+def test_image_is_the_digest_pinned_reference_pulled_if_not_present(
+    dev_kubernetes: Rendered,
+) -> None:
+    container = dev_kubernetes.container
     assert container["image"] == IMAGE
     assert "@sha256:" in container["image"]
     assert container["imagePullPolicy"] == "IfNotPresent"
@@ -149,15 +152,14 @@ def test_requests_and_limits_come_from_the_spec() -> None:
     }
 
 
-def test_env_comes_from_the_config_map_and_the_secret() -> None:
-    rendered = render(make_spec())
-    config_map = rendered.one("kubernetes:core/v1:ConfigMap").props
-    secret = rendered.one("kubernetes:core/v1:Secret").props
-    assert rendered.container["envFrom"] == [
+def test_env_comes_from_the_config_map_and_the_secret(dev_kubernetes: Rendered) -> None:
+    config_map = dev_kubernetes.one("kubernetes:core/v1:ConfigMap").props
+    secret = dev_kubernetes.one("kubernetes:core/v1:Secret").props
+    assert dev_kubernetes.container["envFrom"] == [
         {"configMapRef": {"name": config_map["metadata"]["name"]}},
         {"secretRef": {"name": secret["metadata"]["name"]}},
     ]
-    assert "env" not in rendered.container
+    assert "env" not in dev_kubernetes.container
 
 
 def test_without_secret_values_there_is_no_secret_and_no_secret_ref() -> None:
@@ -166,8 +168,8 @@ def test_without_secret_values_there_is_no_secret_and_no_secret_ref() -> None:
     assert rendered.container["envFrom"] == [{"configMapRef": {"name": "support-bot-env"}}]
 
 
-def test_rolling_update_never_drops_capacity() -> None:
-    strategy = render(make_spec()).deployment["spec"]["strategy"]
+def test_rolling_update_never_drops_capacity(dev_kubernetes: Rendered) -> None:
+    strategy = dev_kubernetes.deployment["spec"]["strategy"]
     assert strategy == {
         "type": "RollingUpdate",
         "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
@@ -193,8 +195,8 @@ def test_selector_uses_only_stable_labels() -> None:
     assert template_labels["app.kubernetes.io/version"] == "1.4.2"
 
 
-def test_selector_survives_a_version_bump() -> None:
-    before = render(make_spec()).deployment["spec"]["selector"]
+def test_selector_survives_a_version_bump(dev_kubernetes: Rendered) -> None:
+    before = dev_kubernetes.deployment["spec"]["selector"]
     after = render(make_spec(agent={"version": "2.0.0"})).deployment["spec"]["selector"]
     assert before == after
 
