@@ -1,5 +1,7 @@
-"""`jockey` commands that read a tenant's stack or the toolchain: outputs, list, doctor, and
-the Pulumi CLI passthrough (`status` is live: `automation.live._cli`)."""
+"""`jockey` commands that read a tenant's stack or the toolchain.
+
+Outputs, list, doctor, and the Pulumi CLI passthrough (`status` is live: `automation.live._cli`).
+"""
 
 from __future__ import annotations
 

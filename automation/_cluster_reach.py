@@ -1,10 +1,10 @@
-"""A cluster tenant's API server: checked before the stack is touched, and waited for when a
-short outage (a control-plane restart) interrupts an operation.
+"""Checks a cluster tenant's API server before the stack is touched; waits out short outages.
 
 A spec whose cluster does not answer fails before anything runs, naming the kubeconfig file,
 the context, the server and the fix: no traceback, no stack or resource left behind. An
-operation that fails because the API server went away for a moment is retried (it is
-idempotent: server-side apply) once the server answers again, within the operation's deadline.
+operation that fails because the API server went away for a moment (a control-plane restart)
+is retried (it is idempotent: server-side apply) once the server answers again, within the
+operation's deadline.
 """
 
 from __future__ import annotations

@@ -1,5 +1,4 @@
-"""A failed engine command, made readable: what failed, for which stack, the file, the fix, and
-where the full log is.
+"""A failed engine command, made readable: what failed, the stack, the file, the fix, the log.
 
 The Pulumi CLI's error is its whole stdout and stderr (progress, a summary, sometimes a Python
 traceback). A result carries the failing resources' diagnostics and the exception's last line
@@ -252,8 +251,10 @@ def _fill(template: str, names: Mapping[str, str]) -> str:
 
 
 def writes_failed(text: str) -> bool:
-    """Whether the engine failed writing the state backend (read-only, full, forbidden): it
-    may have left an unreadable lock file, which the next operation must clear."""
+    """Whether the engine failed writing the state backend (read-only, full, forbidden).
+
+    It may have left an unreadable lock file, which the next operation must clear.
+    """
     fault = known_fault(text)
     return fault is not None and fault.state_write
 
@@ -342,8 +343,10 @@ def _fault_file(fault: KnownFault, text: str, context: FailureContext) -> Path |
 def _after_a_failed_write(
     fault: KnownFault, context: FailureContext, names: Mapping[str, str]
 ) -> list[str]:
-    """What a failed write left behind: a truncated checkpoint (the engine renames a write cut
-    short into place), and which backup to restore."""
+    """What a failed write left behind, and which backup to restore.
+
+    A write cut short leaves a truncated checkpoint (the engine renames it into place).
+    """
     files = context.files
     if files is None or not fault.state_write:
         return []

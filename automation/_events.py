@@ -2,7 +2,8 @@
 
 Events are plain, SDK-free dataclasses: they cross from the worker process to the caller, and
 the caller never loads the Pulumi SDK to read them (the worker classifies the engine's events,
-see `automation._engine_events`)."""
+see `automation._engine_events`).
+"""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ def become_subreaper() -> bool:
 
 
 def _parent_links() -> dict[int, int]:
-    """pid -> parent pid for every process visible in /proc."""
+    """Each process visible in /proc, by pid: its parent's pid."""
     links: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():

@@ -1,5 +1,7 @@
-"""What a worker is asked to run: a small picklable request, free of engine imports
-(the parent process never loads the Pulumi SDK just to ask)."""
+"""What a worker is asked to run: a small picklable request, free of engine imports.
+
+The parent process never loads the Pulumi SDK just to ask.
+"""
 
 from __future__ import annotations
 
@@ -45,8 +47,9 @@ class OperationRequest:
 
 @dataclass(frozen=True)
 class ReadRequest:
-    """A read of the backend a worker runs (outputs, stack status, the list of stacks), so
-    the caller's process never loads the Pulumi SDK to read a stack either.
+    """A read of the backend a worker runs (outputs, stack status, the list of stacks).
+
+    The caller's process never loads the Pulumi SDK to read a stack either.
 
     Attributes:
         function: the name of a function in `automation._stack_reads`.

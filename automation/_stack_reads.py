@@ -1,6 +1,8 @@
-"""Reads of the backend, run in a worker process (they need the Pulumi SDK): a stack's
-outputs and status, and the list of the project's stacks. The caller asks through
-`automation._worker.read_in_worker` and gets plain dataclasses back."""
+"""Reads of the backend, run in a worker process (they need the Pulumi SDK).
+
+A stack's outputs and status, and the list of the project's stacks. The caller asks through
+`automation._worker.read_in_worker` and gets plain dataclasses back.
+"""
 
 from __future__ import annotations
 

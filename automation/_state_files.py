@@ -111,8 +111,10 @@ def _backup_time(path: Path) -> int:
 
 
 def unreadable_locks(files: StackFiles) -> list[Path]:
-    """Lock files the engine cannot read (a lock write that failed part way leaves an empty
-    `<id>.json.<hex>.tmp`); the engine refuses every operation while one is there."""
+    """Lock files the engine cannot read; the engine refuses every operation while one is there.
+
+    A lock write that failed part way leaves an empty `<id>.json.<hex>.tmp`.
+    """
     try:
         candidates = sorted(path for path in files.locks.iterdir() if path.is_file())
     except OSError:

@@ -1,5 +1,8 @@
-"""The one program function: `pulumi up` (through `infra/__main__.py`) and the Automation
-API (as an inline program) both build a tenant's resources with `deploy`."""
+"""The one program function, `deploy`, that builds a tenant's resources.
+
+`pulumi up` (through `infra/__main__.py`) and the Automation API (as an inline program) both
+run it.
+"""
 
 from __future__ import annotations
 

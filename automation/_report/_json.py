@@ -39,8 +39,10 @@ def change_set_json(
 
 
 def previews_from_change_set(payload: Mapping[str, Any]) -> list[TenantPreview]:
-    """The previews a change set holds (the inverse of `change_set_json`), so change sets
-    written apart (one per shard of a sharded preview) can be rendered as one report.
+    """The previews a change set holds (the inverse of `change_set_json`).
+
+    Change sets written apart (one per shard of a sharded preview) can so be rendered as one
+    report.
 
     Raises:
         ValueError: `payload` is not a Jockey change set of a version this code reads.

@@ -1,5 +1,7 @@
-"""The tenant set as desired state: `sync` (create, update, skip unchanged, prune orphans)
-and `drift` (live resources against the specs, optionally put back).
+"""The tenant set as desired state: `sync` the stacks to the specs, and check their `drift`.
+
+`sync` creates, updates, skips the unchanged and prunes orphans; `drift` compares the live
+resources with the specs and optionally puts them back.
 
 Example:
     >>> from pathlib import Path

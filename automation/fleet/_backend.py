@@ -38,8 +38,10 @@ class TenantStack:
 
 
 def parse_tenant_stack(name: str) -> TenantStack | None:
-    """The tenant and environment a stack name stands for, or None when it is not a tenant's
-    (the project's own `dev`/`prod` stacks, anything else in the backend)."""
+    """The tenant and environment a stack name stands for, or None when it is not a tenant's.
+
+    Not a tenant's: the project's own `dev`/`prod` stacks, anything else in the backend.
+    """
     tenant, _, environment = name.rpartition("-")
     if not tenant or len(tenant) > 63 or not _TENANT_ID.fullmatch(tenant):
         return None

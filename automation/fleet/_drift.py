@@ -88,8 +88,11 @@ class DriftResult:
         return self.remediation is not None and self.remediation.ok
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI's JSON line: `"kind": "result"`, `"operation": "drift"`, `drift` (the
-        state), the drifted `resources`, and `remediation` (the `up`'s result) if any."""
+        """The CLI's JSON line: `"kind": "result"`, `"operation": "drift"` and the drift.
+
+        `drift` (the state), the drifted `resources`, and `remediation` (the `up`'s result)
+        if any.
+        """
         check = self.check
         return {
             "kind": "result",

@@ -120,8 +120,10 @@ def fingerprint_material(
     versions: Versions,
     environ: Mapping[str, str],
 ) -> bytes:
-    """Everything a fingerprint covers, as canonical bytes (secret values included: never
-    store or show these; only `fingerprint` of them)."""
+    """Everything a fingerprint covers, as canonical bytes.
+
+    Secret values included: never store or show these; only `fingerprint` of them.
+    """
     material: dict[str, Any] = {
         "format": FORMAT,
         "spec": spec.model_dump(mode="json", by_alias=True),

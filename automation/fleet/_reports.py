@@ -91,8 +91,10 @@ def sync_markdown(report: SyncReport) -> str:
 
 
 def sync_change_set(report: SyncReport) -> dict[str, Any]:
-    """The JSON change set of the operations the sync ran, plus `sync`: its summary and each
-    tenant's plan and outcome."""
+    """The JSON change set of the operations the sync ran, plus `sync`.
+
+    `sync` holds the summary and each tenant's plan and outcome.
+    """
     payload = change_set_json(_sync_previews(report))
     payload["sync"] = {
         "preview": report.preview,
@@ -139,8 +141,10 @@ def drift_notes(results: Sequence[DriftResult]) -> list[str]:
 
 
 def drift_markdown(results: Sequence[DriftResult]) -> str:
-    """The drift report: `<!-- jockey-drift -->`, a summary table, one drift section per
-    checked tenant."""
+    """The drift report: `<!-- jockey-drift -->`, a summary table, a section per tenant.
+
+    Each checked tenant gets one drift section.
+    """
     checked = [
         r.to_preview() for r in results if r.check is not None or r.state is DriftState.FAILED
     ]
@@ -166,8 +170,9 @@ _SUMMED = ("create", "update", "unchanged", "orphan", "pruned", "failed")
 
 
 def merge_change_sets(payloads: Sequence[Mapping[str, Any]]) -> tuple[str, dict[str, Any]]:
-    """One Markdown report and one change set from change sets written apart (the shards of
-    a sharded `sync --preview`, or several `preview`/`drift` runs).
+    """One Markdown report and one change set from change sets written apart.
+
+    They are the shards of a sharded `sync --preview`, or several `preview`/`drift` runs.
 
     Raises:
         ValueError: a payload is not a Jockey change set.

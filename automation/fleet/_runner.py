@@ -36,10 +36,12 @@ class FleetRunner:
         on_event: EventCallback | None = None,
         on_interrupt: Callable[[int], None] | None = None,
     ) -> None:
-        """Args:
-        parallel: operations run at once (at least 1).
-        on_event: receives every engine event of every operation.
-        on_interrupt: called with 1 on the first interrupt, 2 on the second.
+        """A runner with nothing started yet.
+
+        Args:
+            parallel: operations run at once (at least 1).
+            on_event: receives every engine event of every operation.
+            on_interrupt: called with 1 on the first interrupt, 2 on the second.
         """
         if parallel < 1:
             raise ValueError(f"parallel must be at least 1 (got {parallel})")

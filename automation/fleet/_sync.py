@@ -72,8 +72,11 @@ class TenantSync:
         return self.outcome in (SyncOutcome.DONE, SyncOutcome.SKIPPED)
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI's JSON line (`"kind": "result"`): the operation's result (or an empty one
-        when nothing ran) plus `plan`, `reason`, `file`, `outcome` and `pruned`."""
+        """The CLI's JSON line (`"kind": "result"`): the operation's result and the plan.
+
+        The result is an empty one when nothing ran; `plan`, `reason`, `file`, `outcome` and
+        `pruned` are added.
+        """
         plan = self.plan
         if self.result is not None:
             body = self.result.to_json()

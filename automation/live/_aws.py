@@ -1,5 +1,8 @@
-"""The Lambda half: the function's state, its last update and the `live` alias (boto3), and
-its CloudWatch log events. AWS has no watch API: these are plain reads."""
+"""The Lambda half: the function's state, its last update, the `live` alias, its logs.
+
+The function and the alias are read with boto3, the log events from CloudWatch. AWS has no
+watch API: these are plain reads.
+"""
 
 from __future__ import annotations
 

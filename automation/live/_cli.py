@@ -179,8 +179,11 @@ def status(
     root: RootOption = None,
     outside_root: OutsideRootFlag = False,
 ) -> None:
-    """Each tenant's live phase: Deployment replicas, rollout, restarts, not-ready reasons,
-    the Lambda function and the last operation (exit 6 unless all are running)."""
+    """Each tenant's live phase (exit 6 unless all are running).
+
+    Deployment replicas, rollout, restarts, not-ready reasons, the Lambda function and the
+    last operation.
+    """
     from automation._errors import JockeyError
     from automation.live._status import status as tenant_status
 

@@ -1,5 +1,7 @@
-"""Reaching a tenant's cluster: the kubeconfig its spec names, a lightkube client, and the
-typed errors that say which file, context and server failed, and what to do."""
+"""Reaching a tenant's cluster: the kubeconfig its spec names and a lightkube client.
+
+The typed errors say which file, context and server failed, and what to do.
+"""
 
 from __future__ import annotations
 

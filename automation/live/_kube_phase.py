@@ -1,6 +1,8 @@
-"""The Kubernetes half of the state machine: a Deployment, its ReplicaSets, pods and events
-in, a `KubernetesStatus` out. Pure: the same objects always give the same status, so it is
-tested without a cluster, and a watch recomputes it on every change."""
+"""The Kubernetes half of the state machine: cluster objects in, a `KubernetesStatus` out.
+
+A Deployment, its ReplicaSets, pods and events go in. Pure: the same objects always give the
+same status, so it is tested without a cluster, and a watch recomputes it on every change.
+"""
 
 from __future__ import annotations
 
@@ -66,7 +68,7 @@ def current_replica_set(
 
 
 def rollout_state(deployment: Deployment) -> RolloutState:
-    """complete | progressing | failed, as `kubectl rollout status` decides it."""
+    """The rollout's state (complete, progressing or failed), as `kubectl rollout status` says."""
     status = deployment.status
     desired = _desired(deployment)
     if status is None:

@@ -1,5 +1,7 @@
-"""One look at a tenant's Kubernetes objects: the Deployment, its ReplicaSets, pods and
-events, read concurrently and folded into a `KubernetesStatus`."""
+"""One look at a tenant's Kubernetes objects, folded into a `KubernetesStatus`.
+
+The Deployment, its ReplicaSets, pods and events are read concurrently.
+"""
 
 from __future__ import annotations
 

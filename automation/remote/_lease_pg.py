@@ -182,8 +182,11 @@ class _Watchdog:
 
 
 def interrupt_this_process(stack: str) -> LostCallback:
-    """The default reaction to a lost lease: SIGINT to ourselves, which a worker process turns
-    into stopping its engine (nothing may go on writing a stack another machine may now hold)."""
+    """The default reaction to a lost lease: SIGINT to ourselves.
+
+    A worker process turns it into stopping its engine: nothing may go on writing a stack
+    another machine may now hold.
+    """
 
     def react(reason: str) -> None:
         print(

@@ -20,8 +20,10 @@ def run_remote_with_progress(
     with_events: bool,
     broker_url: str | None = None,
 ) -> list[OperationResult]:
-    """`run_with_progress`, with the operations queued for the workers: `stream` gets a
-    `RemoteBatch` for its fan-out (Ctrl-C/SIGTERM cancel the operations wherever they run).
+    """`run_with_progress`, with the operations queued for the workers.
+
+    `stream` gets a `RemoteBatch` for its fan-out (Ctrl-C/SIGTERM cancel the operations
+    wherever they run).
 
     Raises:
         ConfigurationError: no broker is set.

@@ -147,8 +147,11 @@ class RemoteOperation:
                 raise TimeoutError(f"{self.request.stack} still runs after {timeout} s")
 
     def cancel(self) -> None:
-        """Cancel: the worker running it interrupts its engine (SIGINT, then SIGKILL after the
-        grace period); one that has not started never runs it, and its result says so."""
+        """Cancel: the worker running it interrupts its engine; a queued one never runs.
+
+        The engine gets SIGINT, then SIGKILL after the grace period; an operation that has not
+        started never runs, and its result says so.
+        """
         with contextlib.suppress(*REDIS_DOWN):
             self._channel.request_cancel()
             # The flag is set first: a worker claiming the task after this check sees it.

@@ -58,8 +58,11 @@ def prepare_worker(broker_url: str | None) -> RemoteSettings:
 
 
 def _open_backend(attempts: int = 3) -> None:
-    """Open the backend once before taking tasks: it answers, and a new PostgreSQL backend
-    creates its table now (engines opening a new one at the same moment can collide)."""
+    """Open the backend once before taking tasks: it answers, and any new table exists.
+
+    A new PostgreSQL backend creates its table now: engines opening a new one at the same
+    moment can collide.
+    """
     from automation._api import list_stacks
 
     for attempt in range(1, attempts + 1):
@@ -73,8 +76,11 @@ def _open_backend(attempts: int = 3) -> None:
 
 
 def run_worker(remote: RemoteSettings, *, concurrency: int, loglevel: str = "INFO") -> int:
-    """Run the Celery worker until it is stopped (SIGTERM: finish running operations first;
-    a second SIGTERM or SIGQUIT: stop now, each operation's engine interrupted)."""
+    """Run the Celery worker until it is stopped.
+
+    SIGTERM finishes the running operations first; a second SIGTERM or SIGQUIT stops now, each
+    operation's engine interrupted.
+    """
     from automation.remote._app import celery_app
 
     app = celery_app(remote)

@@ -1,5 +1,7 @@
-"""What every agent process gets, wherever it runs (image, Lambda, Kubernetes): the user it
-runs as and its base environment, including the Lambda Web Adapter's settings."""
+"""What every agent process gets, wherever it runs (image, Lambda, Kubernetes).
+
+The user it runs as and its base environment, including the Lambda Web Adapter's settings.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ RUN_AS_ID = 10001
 
 
 def agent_environment(agent: AgentSpec) -> dict[str, str]:
-    """The variables every runtime sets: the port, the adapter's port and readiness path, and
-    the agent's name and version."""
+    """The variables every runtime sets.
+
+    The port, the adapter's port and readiness path, and the agent's name and version.
+    """
     return {
         "PORT": str(agent.port),
         "AWS_LWA_PORT": str(agent.port),

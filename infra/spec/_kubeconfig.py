@@ -1,5 +1,7 @@
-"""What can be checked offline about a spec's kubeconfig: it exists, parses, has the context,
-and cannot act on this machine beyond reaching its cluster.
+"""What can be checked offline about a spec's kubeconfig.
+
+It exists, parses, has the context, and cannot act on this machine beyond reaching its
+cluster.
 
 A kubeconfig that comes with a spec is as untrusted as the spec: `users[].user.exec` and
 `auth-provider` run commands on the machine during `up`, and a certificate, key or token
@@ -158,8 +160,10 @@ def _entries(
 
 
 def _inside(folder: Path, named: str, root: Path) -> bool:
-    """Whether a file a kubeconfig names (relative to its folder, as kubectl reads it)
-    resolves inside `root`, symlinks followed."""
+    """Whether a file a kubeconfig names resolves inside `root`, symlinks followed.
+
+    The name is relative to the kubeconfig's folder, as kubectl reads it.
+    """
     try:
         return (folder / named).resolve().is_relative_to(root)
     except (OSError, RuntimeError, ValueError):  # a NUL byte, a symlink loop

@@ -1,5 +1,7 @@
-"""The Kubernetes target's rules across fields (single writers, rollout strategy, access
-grants, registry credentials), and its settings that depend on the environment."""
+"""The Kubernetes target's rules across fields, and its settings that depend on the environment.
+
+The rules cover single writers, the rollout strategy, access grants and registry credentials.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +26,10 @@ def is_single_writer(spec: DeploymentSpec) -> bool:
 
 
 def effective_retain_on_destroy(spec: DeploymentSpec) -> bool:
-    """Whether `destroy` keeps the tenant's claim (and its namespace): the spec's
-    `retainOnDestroy`, else keep in prod and delete elsewhere."""
+    """Whether `destroy` keeps the tenant's claim (and its namespace).
+
+    The spec's `retainOnDestroy`, else keep in prod and delete elsewhere.
+    """
     storage = spec.kubernetes.storage
     if storage is not None and storage.retain_on_destroy is not None:
         return storage.retain_on_destroy

@@ -1,5 +1,7 @@
-"""The Lambda target's rules across fields (endpoints, alerts, secret references, ARNs),
-and its settings that depend on the environment."""
+"""The Lambda target's rules across fields, and its settings that depend on the environment.
+
+The rules cover endpoints, alerts, secret references and ARNs.
+"""
 
 from __future__ import annotations
 
@@ -219,8 +221,10 @@ def _spec_arns(spec: DeploymentSpec) -> list[tuple[str, str]]:
 
 
 def _arn_rules(spec: DeploymentSpec) -> list[SpecProblem]:
-    """One partition for everything (IAM cannot grant across partitions); the custom
-    domain's certificate in the function's region."""
+    """One partition for everything; the custom domain's certificate in the function's region.
+
+    IAM cannot grant across partitions.
+    """
     arns = _spec_arns(spec)
     ref = spec.agent.image.ref
     location = ecr_location(ref) if ref is not None else None
@@ -277,8 +281,10 @@ def kubernetes_secret_problems(spec: DeploymentSpec) -> list[SpecProblem]:
 
 
 def effective_function_url_auth(spec: DeploymentSpec) -> FunctionUrlAuth:
-    """Who may call the Function URL: the spec's `authType`, else AWS_IAM in prod and NONE
-    elsewhere."""
+    """Who may call the Function URL.
+
+    The spec's `authType`, else AWS_IAM in prod and NONE elsewhere.
+    """
     from infra.spec._models import FunctionUrlAuth
 
     chosen = spec.lambda_.function_url.auth_type if spec.lambda_.function_url else None

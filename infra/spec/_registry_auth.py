@@ -1,9 +1,9 @@
-"""Registry credentials (`agent.image.pullSecret`): reading the Docker config JSON and
-checking its shape, without ever showing it.
+"""Registry credentials (`agent.image.pullSecret`): read and shape-checked, never shown.
 
 The value is read the way `secretEnv` values are (the operator's `fromEnv` policy, a
-`fromFile` path that must still resolve to itself), and every problem names the variable or
-the file and what is wrong with the JSON's shape: never a key's value.
+`fromFile` path that must still resolve to itself), and the Docker config JSON's shape is
+checked: every problem names the variable or the file and what is wrong with the JSON's
+shape, never a key's value.
 """
 
 from __future__ import annotations

@@ -165,8 +165,10 @@ def cross_field_problems(spec: DeploymentSpec) -> list[SpecProblem]:
 
 
 def effective_autoscaling(spec: DeploymentSpec) -> AutoscalingSpec | None:
-    """The HPA the tenant gets: the spec's, or in prod one from replicas to twice that (none
-    for a single writer, which runs one pod)."""
+    """The HPA the tenant gets: the spec's, or in prod one from replicas to twice that.
+
+    None for a single writer, which runs one pod.
+    """
     from infra.spec._models import AutoscalingSpec
 
     k8s = spec.kubernetes
@@ -178,8 +180,10 @@ def effective_autoscaling(spec: DeploymentSpec) -> AutoscalingSpec | None:
 
 
 def effective_disruption_budget(spec: DeploymentSpec) -> DisruptionBudgetSpec | None:
-    """The PDB the tenant gets: the spec's, or in prod one keeping all but one pod (none for
-    a single writer: a budget on its one pod would block every node drain)."""
+    """The PDB the tenant gets: the spec's, or in prod one keeping all but one pod.
+
+    None for a single writer: a budget on its one pod would block every node drain.
+    """
     from infra.spec._models import DisruptionBudgetSpec
 
     k8s = spec.kubernetes

@@ -485,8 +485,10 @@ access_point_arn = _matching(
 def _arn_checker(
     service: str, resource: re.Pattern[str], what: str, example: str
 ) -> Callable[[str], str]:
-    """A validator of one kind of ARN: a known partition, then the service, the region and
-    account, and the resource's own shape, each with its own message."""
+    """A validator of one kind of ARN, each part checked with its own message.
+
+    A known partition, then the service, the region and account, and the resource's own shape.
+    """
 
     def check(value: str) -> str:
         parts = _ARN.fullmatch(value)
@@ -650,8 +652,10 @@ def storage_quantity(value: str) -> str:
 
 
 def volume_mount_path(value: str) -> str:
-    """Where a volume is mounted in the agent container: an absolute, plain path outside the
-    system folders and the container's own /tmp."""
+    """Where a volume is mounted in the agent container: an absolute, plain path.
+
+    It lies outside the system folders and the container's own /tmp.
+    """
     path = PurePosixPath(value)
     plain = (
         value.startswith("/")

@@ -28,6 +28,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:
+        """Answer the health and readiness probes."""
         if self.path == "/health":
             self._send(200, {"status": "ok"})
         elif self.path == "/ready":
@@ -36,6 +37,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, {"error": f"no route {self.path}"})
 
     def do_POST(self) -> None:
+        """Echo a JSON body sent to `/invoke`, with the agent's name and version."""
         if self.path != "/invoke":
             self._send(404, {"error": f"no route {self.path}"})
             return
@@ -51,6 +53,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, {"agent": AGENT_NAME, "version": AGENT_VERSION, "echo": message})
 
     def log_message(self, format: str, *args: object) -> None:
+        """Log each request to stderr."""
         sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
 

@@ -1,6 +1,7 @@
-"""The AWS target: the tenant's ECR repository, and the agent as a Lambda function behind
-an API Gateway HTTP API or a Function URL, with its alarms and, optionally, canary releases
-through CodeDeploy.
+"""The AWS target: the tenant's ECR repository, and the agent as a Lambda function.
+
+The function runs behind an API Gateway HTTP API or a Function URL, with its alarms and,
+optionally, canary releases through CodeDeploy.
 
 `AgentRepository` comes first (the image is pushed into it); `LambdaAgent` then runs the
 pushed image by digest. Both take the AWS provider through `opts`.

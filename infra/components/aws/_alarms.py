@@ -1,11 +1,11 @@
-"""CloudWatch alarms on the agent's `live` alias (or a release's new version), and the SNS
-topic they notify.
+"""CloudWatch alarms on the agent's `live` alias (or a release's new version), and their topic.
 
 Every alarm reads `AWS/Lambda` metrics by the alias's `Resource` dimension
 (`<function>:live`); a release's alarms add `ExecutedVersion`, so they watch only the
 traffic the new version serves while the alias is split. Periods are one minute; the
 tenant's alarms need 3 breaching minutes out of 5 (a blip is not a page), a release's alarms
 fire on the first (a canary is stopped early). Missing data (no traffic) is not breaching.
+They notify one SNS topic.
 """
 
 from __future__ import annotations
@@ -70,11 +70,11 @@ def alarm_metrics(spec: DeploymentSpec) -> dict[CanaryAlarm, AlarmMetric]:
 def declare_alerts_topic(
     name: str, parent: pulumi.Resource, alerts: AlertsSpec, names: AwsNames, tags: dict[str, str]
 ) -> pulumi.Output[str]:
-    """The topic alarms notify: the spec's `topicArn`, or one Jockey creates (with the
-    spec's e-mail subscribed; AWS mails a confirmation link first).
+    """The topic alarms notify: the spec's `topicArn`, or one Jockey creates.
 
-    The created topic is not KMS-encrypted: CloudWatch cannot publish to a topic under the
-    AWS managed `alias/aws/sns` key, and alarm notifications carry no agent data.
+    A created topic has the spec's e-mail subscribed (AWS mails a confirmation link first).
+    It is not KMS-encrypted: CloudWatch cannot publish to a topic under the AWS managed
+    `alias/aws/sns` key, and alarm notifications carry no agent data.
     """
     if alerts.topic_arn is not None:
         return pulumi.Output.from_input(alerts.topic_arn)

@@ -80,8 +80,10 @@ def declare_canary(
     account_id: pulumi.Input[str],
     tags: dict[str, str],
 ) -> CanaryRelease:
-    """The CodeDeploy application, deployment config, service role and deployment group
-    (alarm-gated, rolled back on alarm or failure), and the release function.
+    """CodeDeploy for the tenant's releases, and the release function.
+
+    The application, deployment config, service role and deployment group (alarm-gated,
+    rolled back on alarm or failure).
 
     Args:
         name: the component's name; children are `<name>-deploy-*` and `<name>-release*`.

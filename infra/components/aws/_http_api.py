@@ -69,10 +69,12 @@ def declare_http_api(
     alias: aws.lambda_.Alias,
     tags: dict[str, str],
 ) -> HttpApiEndpoint:
-    """The HTTP API: `$default` route to the alias (behind a JWT authorizer when the spec
-    has one), `$default` stage with throttling and JSON access logs in their own log group,
-    CORS from the spec, the invoke permission scoped to this API and the alias, and the
-    custom domain when the spec has one.
+    """The HTTP API in front of the alias, with its stage, logs, permission and domain.
+
+    A `$default` route to the alias (behind a JWT authorizer when the spec has one), a
+    `$default` stage with throttling and JSON access logs in their own log group, CORS from
+    the spec, the invoke permission scoped to this API and the alias, and the custom domain
+    when the spec has one.
 
     Args:
         name: the component's name; children are `<name>-<suffix>`.

@@ -111,8 +111,9 @@ def logs_policy(
 def secrets_policy(
     secret_arns: Sequence[str], parameter_arns: Sequence[str], key_arns: Sequence[str]
 ) -> str:
-    """Read exactly the agent's Secrets Manager secrets and SSM parameters (and decrypt
-    them with exactly the keys the spec names).
+    """Read exactly the agent's Secrets Manager secrets and SSM parameters.
+
+    Decrypt them with exactly the keys the spec names.
 
     Args:
         secret_arns: complete secret ARNs (`secretsmanager:GetSecretValue`).

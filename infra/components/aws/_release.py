@@ -1,5 +1,6 @@
-"""The release function: one small Lambda per canary tenant that starts each CodeDeploy
-release, invoked by Pulumi (`aws.lambda.Invocation`) whenever the agent publishes a version.
+"""The release function: one small Lambda per canary tenant that starts each CodeDeploy release.
+
+Pulumi invokes it (`aws.lambda.Invocation`) whenever the agent publishes a version.
 
 CodeDeploy shifts a Lambda alias only when asked through `CreateDeployment` with an AppSpec
 naming the current and target versions; no Pulumi resource does that. Doing it from a

@@ -1,5 +1,4 @@
-"""How Jockey applies and awaits its objects: it owns what it declares, and no await is
-unbounded.
+"""How Jockey applies and awaits its objects: it owns what it declares, no await is unbounded.
 
 The Kubernetes provider applies with Server-Side Apply and, after each apply, waits for the
 object to be ready by its own rules. Jockey sets three things on that:

@@ -10,8 +10,11 @@ core = k8s.core.v1
 
 
 def quota_spec(spec: DeploymentSpec) -> core.ResourceQuotaSpecArgs:
-    """Compute and pods from the spec; no externally reachable Service and no storage
-    unless the spec asks (then one claim of the spec's size)."""
+    """Compute and pods from the spec; no external Service and no storage unless asked.
+
+    No externally reachable Service and no storage unless the spec asks (then one claim of
+    the spec's size).
+    """
     quota = spec.kubernetes.quota
     service_type = spec.kubernetes.service.type
     storage = spec.kubernetes.storage

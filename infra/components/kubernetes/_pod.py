@@ -90,8 +90,10 @@ def agent_container(
     config_map: pulumi.Input[str],
     secret: pulumi.Input[str] | None,
 ) -> core.ContainerArgs:
-    """The agent container: env from the ConfigMap (and Secret), probes, limits, /tmp (and
-    the storage volume at its mount path)."""
+    """The agent container: env from the ConfigMap (and Secret), probes, limits and volumes.
+
+    /tmp is mounted, and the storage volume at its mount path when the spec has one.
+    """
     agent = spec.agent
     resources = spec.kubernetes.resources
     mounts = [core.VolumeMountArgs(name="tmp", mount_path="/tmp")]
