@@ -34,7 +34,7 @@ from automation._settings import load_settings
 from automation._stack import open_stack
 from automation._state_files import require_headroom, stack_files
 from automation._toolchain import find_toolchain
-from automation.fleet._hooks import after_engine, before_engine, refreshes_first
+from automation.fleet._hooks import fleet_bookkeeping, refreshes_first
 from automation.live._rollback import RolloutGuard
 from infra.spec import DeploymentSpec, SpecError, resolve_pull_secret, resolve_secret_values
 
@@ -215,15 +215,14 @@ def execute(
                 if cancelled():
                     error = "cancelled before the engine started"
                 else:
-                    before_engine(stack, request)
-                    outputs = guard.run(stack, engine_with_retries)
-                    after_engine(
+                    with fleet_bookkeeping(
                         stack,
                         request,
                         secret_values,
                         toolchain.version,
                         settings.work_dir(request.stack),
-                    )
+                    ):
+                        outputs = guard.run(stack, engine_with_retries)
             except auto.CommandError as command_error:
                 failure = str(command_error)
                 code = engine_exit_code(failure)

@@ -4,6 +4,8 @@ fingerprint tag forgotten before a change and recorded after a successful `up`."
 from __future__ import annotations
 
 import os
+import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from automation._request import OperationRequest
 from automation._results import Operation
 from automation.fleet._fingerprint import FINGERPRINT_TAG, current_versions, matches
 from automation.fleet._fingerprint import fingerprint_material as material_of
-from automation.fleet._hooks import after_engine, before_engine, refreshes_first
+from automation.fleet._hooks import fleet_bookkeeping, refreshes_first
 from infra.spec import DeploymentSpec, load_spec_file
 from tests.engine.engine_support import TenantFiles
 
@@ -77,20 +79,33 @@ def test_render_mode_never_refreshes(rendered: DeploymentSpec) -> None:
     assert not refreshes_first(_request(Operation.PREVIEW, None, refresh=True))
 
 
+def _bookkeeping(
+    stack: FakeStack, request: OperationRequest, work_dir: Path, secrets: dict[str, str]
+) -> AbstractContextManager[None]:
+    return fleet_bookkeeping(stack, request, secrets, "3.274.1", work_dir)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("operation", [Operation.UP, Operation.DESTROY])
-def test_a_change_forgets_the_fingerprint_before_it_starts(
-    rendered: DeploymentSpec, operation: Operation
+def test_a_failed_change_leaves_no_fingerprint(
+    rendered: DeploymentSpec, operation: Operation, tmp_path: Path
 ) -> None:
     stack = FakeStack()
     stack.workspace.tags[FINGERPRINT_TAG] = "v1:old"
-    before_engine(stack, _request(operation, rendered))  # type: ignore[arg-type]
-    assert FINGERPRINT_TAG not in stack.workspace.tags
+    with (
+        pytest.raises(RuntimeError, match="engine failed"),
+        _bookkeeping(stack, _request(operation, rendered), tmp_path, {}),
+    ):
+        raise RuntimeError("engine failed")
+    assert stack.workspace.tags == {}
 
 
 @pytest.mark.parametrize("operation", [Operation.PREVIEW, Operation.REFRESH])
-def test_a_preview_or_refresh_keeps_it(rendered: DeploymentSpec, operation: Operation) -> None:
+def test_a_preview_or_refresh_keeps_it(
+    rendered: DeploymentSpec, operation: Operation, tmp_path: Path
+) -> None:
     stack = FakeStack()
-    before_engine(stack, _request(operation, rendered))  # type: ignore[arg-type]
+    with _bookkeeping(stack, _request(operation, rendered), tmp_path, {}):
+        pass
     assert stack.workspace.calls == []
 
 
@@ -98,12 +113,35 @@ def test_a_successful_up_records_the_fingerprint_of_what_it_deployed(
     rendered: DeploymentSpec, tmp_path: Path
 ) -> None:
     stack = FakeStack()
+    stack.workspace.tags[FINGERPRINT_TAG] = "v1:old"
     secrets = {"OPENAI_API_KEY": "sk-test-value"}
-    after_engine(stack, _request(Operation.UP, rendered), secrets, "3.274.1", tmp_path)  # type: ignore[arg-type]
+    with _bookkeeping(stack, _request(Operation.UP, rendered), tmp_path, secrets):
+        pass
+    assert stack.workspace.calls == [f"remove {FINGERPRINT_TAG}", f"set {FINGERPRINT_TAG}"]
     recorded = stack.workspace.tags[FINGERPRINT_TAG]
     assert "sk-test-value" not in recorded
     versions = current_versions("3.274.1")
     assert matches(recorded, material_of(rendered, secrets, versions, os.environ))
+
+
+def test_the_removal_overlaps_the_engine_and_ends_before_the_record(
+    rendered: DeploymentSpec, tmp_path: Path
+) -> None:
+    stack = FakeStack()
+    removing = threading.Event()
+    release = threading.Event()
+    original = stack.workspace.remove_tag
+
+    def slow_remove(name: str, key: str) -> None:
+        removing.set()
+        release.wait(5)
+        original(name, key)
+
+    stack.workspace.remove_tag = slow_remove  # type: ignore[method-assign,assignment]
+    with _bookkeeping(stack, _request(Operation.UP, rendered), tmp_path, {}):
+        assert removing.wait(5), "the removal did not start while the engine ran"
+        release.set()
+    assert stack.workspace.calls == [f"remove {FINGERPRINT_TAG}", f"set {FINGERPRINT_TAG}"]
 
 
 def test_a_pruning_destroy_forgets_the_stacks_work_directory(tmp_path: Path) -> None:
@@ -111,7 +149,8 @@ def test_a_pruning_destroy_forgets_the_stacks_work_directory(tmp_path: Path) -> 
     work_dir.mkdir(parents=True)
     (work_dir / "Pulumi.old-dev.yaml").write_text("encryptionsalt: x\n")
     request = OperationRequest(Operation.DESTROY, "old", "dev", None, remove_stack=True)
-    after_engine(FakeStack("old-dev"), request, {}, "3.274.1", work_dir)  # type: ignore[arg-type]
+    with _bookkeeping(FakeStack("old-dev"), request, work_dir, {}):
+        pass
     assert not work_dir.exists()
 
 
@@ -119,5 +158,6 @@ def test_a_plain_destroy_keeps_it(tmp_path: Path) -> None:
     work_dir = tmp_path / "stacks" / "old-dev"
     work_dir.mkdir(parents=True)
     request = OperationRequest(Operation.DESTROY, "old", "dev", None)
-    after_engine(FakeStack("old-dev"), request, {}, "3.274.1", work_dir)  # type: ignore[arg-type]
+    with _bookkeeping(FakeStack("old-dev"), request, work_dir, {}):
+        pass
     assert work_dir.exists()
