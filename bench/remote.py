@@ -1,5 +1,7 @@
-"""Queued operations against local ones: render-mode tenants through 1, 2 and 4 `jockey worker`s
-(concurrency 1 each) and through `jockey up --parallel N`, on the same PostgreSQL backend.
+"""Queued operations against local ones, on the same PostgreSQL backend.
+
+Render-mode tenants go through 1, 2 and 4 `jockey worker`s (concurrency 1 each) and through
+`jockey up --parallel N`.
 
     .venv/bin/python bench/remote.py [--tenants 16] [--workers 1,2,4] [--single 5]
 

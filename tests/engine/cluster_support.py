@@ -114,8 +114,10 @@ def pids(directory: Path) -> dict[str, int]:
 
 
 def is_running(pid: int) -> bool:
-    """The process exists and has not exited (an exited one may linger as a zombie until its
-    parent, here init, reaps it)."""
+    """The process exists and has not exited.
+
+    An exited one may linger as a zombie until its parent, here init, reaps it.
+    """
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except FileNotFoundError:

@@ -1,5 +1,7 @@
-"""Engine tests: the real Pulumi CLI, a fresh `file://` backend per test, Kubernetes rendered
-to a folder (no cluster: KUBECONFIG is removed), and a secret canary to hunt for."""
+"""Engine tests: the real Pulumi CLI, a fresh `file://` backend per test, a secret canary.
+
+Kubernetes is rendered to a folder (no cluster: KUBECONFIG is removed).
+"""
 
 from __future__ import annotations
 
@@ -44,7 +46,10 @@ def tenant_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TenantFiles
 
 @pytest.fixture(scope="session")
 def live_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCluster]:
-    """A real local control plane (scripts/cluster: etcd, apiserver, KWOK fake nodes), one per
-    session: built if needed (cached), started in a temporary folder, stopped at the end."""
+    """A real local control plane (scripts/cluster: etcd, apiserver, KWOK fake nodes).
+
+    One per session: built if needed (cached), started in a temporary folder, stopped at the
+    end.
+    """
     with running_cluster(tmp_path_factory.mktemp("cluster")) as cluster:
         yield cluster

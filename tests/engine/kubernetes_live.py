@@ -1,6 +1,9 @@
-"""Shared pieces of the Kubernetes engine tests against the local control plane: a tenant of
-its own per test (a unique id, so a unique namespace and stack), its spec next to a copy of
-the cluster's kubeconfig, kubectl on its namespace, and a teardown that leaves nothing."""
+"""Shared pieces of the Kubernetes engine tests against the local control plane.
+
+A tenant of its own per test (a unique id, so a unique namespace and stack), its spec next to
+a copy of the cluster's kubeconfig, kubectl on its namespace, and a teardown that leaves
+nothing.
+"""
 
 from __future__ import annotations
 
@@ -85,7 +88,7 @@ class LiveTenant:
         return load_spec_file(path)
 
     def kubectl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        """kubectl in the tenant's namespace."""
+        """Run kubectl in the tenant's namespace."""
         return self.cluster.run_kubectl("-n", self.namespace, *args, check=check)
 
     def get(self, kind: str, name: str | None = None) -> dict[str, Any]:

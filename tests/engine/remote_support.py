@@ -104,7 +104,7 @@ class WorkerProcess:
         raise RuntimeError(f"worker {self.name} not ready after {timeout}s:\n{self.log_tail()}")
 
     def kill9(self) -> None:
-        """kill -9 the whole machine's worth: the worker, its operations and their engines."""
+        """SIGKILL the whole machine's worth: the worker, its operations and their engines."""
         for _ in range(3):
             for pid in reversed(self.tree()):
                 with contextlib.suppress(ProcessLookupError):

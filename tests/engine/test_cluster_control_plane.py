@@ -1,6 +1,8 @@
-"""The local control plane itself (scripts/cluster), as a user checks it: `up` hands over a
-kubeconfig, the API server admits and enforces, fake nodes run Deployments, `status` and `down`
-see exactly their own processes, and a cached build is quick."""
+"""The local control plane itself (scripts/cluster), as a user checks it.
+
+`up` hands over a kubeconfig, the API server admits and enforces, fake nodes run Deployments,
+`status` and `down` see exactly their own processes, and a cached build is quick.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""A tenant's whole life on the local control plane, as an operator checks it with kubectl:
-admitted objects, enforced isolation, live quota, zero-change re-runs, refresh, destroy, and
-clusters that are missing or go away for a moment."""
+"""A tenant's whole life on the local control plane, as an operator checks it with kubectl.
+
+Admitted objects, enforced isolation, live quota, zero-change re-runs, refresh, destroy, and
+clusters that are missing or go away for a moment.
+"""
 
 from __future__ import annotations
 

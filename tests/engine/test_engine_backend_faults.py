@@ -1,5 +1,7 @@
-"""Faults on the state backend, on the real engine: a read-only state folder, a damaged
-checkpoint, a wrong passphrase, a full disk (a small tmpfs), an unreadable lock file.
+"""Faults on the state backend, on the real engine.
+
+A read-only state folder, a damaged checkpoint, a wrong passphrase, a full disk (a small
+tmpfs), an unreadable lock file.
 
 Each must give an error naming the stack, the file and the fix, write nothing half-way, and
 let the next operation succeed once the fault is mended; a damaged checkpoint is restored
@@ -294,8 +296,11 @@ def test_a_full_disk_is_refused_before_the_engine_writes(tenant_files: TenantFil
 def test_a_disk_that_fills_mid_update_is_reported_and_recovered(
     tenant_files: TenantFiles,
 ) -> None:
-    """Another writer fills the disk while the engine runs: the engine truncates the
-    checkpoint it was writing; the message says so and names the backup to restore."""
+    """Another writer fills the disk while the engine runs.
+
+    The engine truncates the checkpoint it was writing; the message says so and names the
+    backup to restore.
+    """
     state = _state(tenant_files)
     with _small_disk(state.root):
         spec = load_spec_file(tenant_files.write("acme"))

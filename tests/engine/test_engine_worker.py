@@ -1,5 +1,7 @@
-"""The worker process as callers meet it: plain scripts, notebooks, deadlines under load, and
-no process left behind whichever side dies first."""
+"""The worker process as callers meet it: scripts, notebooks, deadlines under load, exits.
+
+Plain scripts and notebooks start it; no process is left behind whichever side dies first.
+"""
 
 from __future__ import annotations
 

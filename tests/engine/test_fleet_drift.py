@@ -1,7 +1,9 @@
-"""Drift against a live API server (the local control plane): out-of-band changes to a
-Deployment's replicas, a ConfigMap's data and a deleted NetworkPolicy are each reported with
-what changed; the check leaves the state alone; `--remediate` puts them back; `up` refreshes
-first so a deleted policy comes back."""
+"""Drift against a live API server (the local control plane).
+
+Out-of-band changes to a Deployment's replicas, a ConfigMap's data and a deleted
+NetworkPolicy are each reported with what changed; the check leaves the state alone;
+`--remediate` puts them back; `up` refreshes first so a deleted policy comes back.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""`jockey sync` on the real engine, render mode: create, unchanged, update, orphan, prune,
-preview with orphans as destroys, and an interrupt that leaves tenants done or untouched."""
+"""`jockey sync` on the real engine, render mode.
+
+Create, unchanged, update, orphan, prune, preview with orphans as destroys, and an interrupt
+that leaves tenants done or untouched.
+"""
 
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ def by_stack(lines: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def plans(lines: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
-    """stack -> (plan, outcome) of the result lines."""
+    """Each result line's (plan, outcome), by stack."""
     return {line["stack"]: (line["plan"], line["outcome"]) for line in lines[:-1]}
 
 

@@ -1,6 +1,8 @@
-"""Tenant access on the live control plane, checked with `kubectl auth can-i --as`: a
-tenant's editors edit in their namespace and nowhere else, viewers only read (no Secrets),
-and nobody gets RBAC or cluster-wide rights."""
+"""Tenant access on the live control plane, checked with `kubectl auth can-i --as`.
+
+A tenant's editors edit in their namespace and nowhere else, viewers only read (no Secrets),
+and nobody gets RBAC or cluster-wide rights.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""Bounded awaits on the live control plane: `up` returns when the agent serves (the
-Deployment's pods are available), and never waits for what nothing here will ever provide
-(a LoadBalancer's address, an Ingress controller's status)."""
+"""Bounded awaits on the live control plane: `up` returns when the agent serves.
+
+The Deployment's pods are available, and `up` never waits for what nothing here will ever
+provide (a LoadBalancer's address, an Ingress controller's status).
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,10 @@
-"""Egress on the live control plane: the API server admits the HTTPS policy with the
-private, link-local and carrier-grade NAT ranges excluded, and a CIDR the spec names beside
-them. No CNI runs here (KWOK pods have no network), so nothing enforces NetworkPolicies:
-these tests assert on the applied objects, which is what an enforcing CNI would read."""
+"""Egress on the live control plane.
+
+The API server admits the HTTPS policy with the private, link-local and carrier-grade NAT
+ranges excluded, and a CIDR the spec names beside them. No CNI runs here (KWOK pods have no
+network), so nothing enforces NetworkPolicies: these tests assert on the applied objects,
+which is what an enforcing CNI would read.
+"""
 
 from __future__ import annotations
 

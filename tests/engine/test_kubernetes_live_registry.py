@@ -1,6 +1,9 @@
-"""Private registry credentials on the live control plane: a `kubernetes.io/dockerconfigjson`
-Secret the pods pull with, holding exactly the config read from the environment, and the
-credentials nowhere in plaintext outside it (state, results, events)."""
+"""Private registry credentials on the live control plane.
+
+A `kubernetes.io/dockerconfigjson` Secret the pods pull with, holding exactly the config read
+from the environment, and the credentials nowhere in plaintext outside it (state, results,
+events).
+"""
 
 from __future__ import annotations
 

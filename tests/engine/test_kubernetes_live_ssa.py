@@ -1,6 +1,8 @@
-"""Server-Side Apply on the live control plane: Jockey takes back the fields it declares from
-another field manager (`kubectl scale`), and leaves `spec.replicas` to an autoscaler that
-owns it."""
+"""Server-Side Apply on the live control plane.
+
+Jockey takes back the fields it declares from another field manager (`kubectl scale`), and
+leaves `spec.replicas` to an autoscaler that owns it.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""Storage on the live control plane: a claim bound to a PersistentVolume the test provides
-(nothing provisions storage here), mounted by the single writer, within the namespace quota;
-`destroy` keeps or deletes it as the spec says; an unbound claim fails `up` within the
-rollout timeout instead of hanging it."""
+"""Storage on the live control plane.
+
+A claim bound to a PersistentVolume the test provides (nothing provisions storage here),
+mounted by the single writer, within the namespace quota; `destroy` keeps or deletes it as
+the spec says; an unbound claim fails `up` within the rollout timeout instead of hanging it.
+"""
 
 from __future__ import annotations
 

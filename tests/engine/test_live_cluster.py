@@ -1,6 +1,8 @@
-"""Live tenants against the local control plane: status, watch, logs, and the rollback of a
-rollout whose pods never become ready (a test-only KWOK stage keeps one image's pods in
-CrashLoopBackOff on a fake node of the test's own)."""
+"""Live tenants against the local control plane: status, watch, logs, and rollback.
+
+The rollback is of a rollout whose pods never become ready (a test-only KWOK stage keeps one
+image's pods in CrashLoopBackOff on a fake node of the test's own).
+"""
 
 from __future__ import annotations
 
@@ -73,8 +75,11 @@ def _free_port() -> int:
 def never_ready_node(
     live_cluster: LiveCluster, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """A cordoned fake node run by a kwok of our own, whose stages keep NEVER_READY_IMAGE's
-    pods in CrashLoopBackOff (and make every other pod Ready)."""
+    """A cordoned fake node run by a kwok of our own.
+
+    Its stages keep NEVER_READY_IMAGE's pods in CrashLoopBackOff (and make every other pod
+    Ready).
+    """
     folder = tmp_path_factory.mktemp("never-ready")
     cache = live_cluster.kubectl.parent.parent
     kept = [

@@ -1,5 +1,8 @@
-"""The PostgreSQL lease against a real PostgreSQL: serialised across machines (separate lease
-folders), freed the moment its holder dies, taken over and reported, repairs carried over."""
+"""The PostgreSQL lease against a real PostgreSQL.
+
+Serialised across machines (separate lease folders), freed the moment its holder dies, taken
+over and reported, repairs carried over.
+"""
 
 from __future__ import annotations
 

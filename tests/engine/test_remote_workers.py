@@ -1,5 +1,8 @@
-"""Celery workers on real Redis and PostgreSQL: two or more workers with separate homes
-(machines), their faults (kill -9, Redis and PostgreSQL restarts), and the secret canary."""
+"""Celery workers on real Redis and PostgreSQL.
+
+Two or more workers with separate homes (machines), their faults (kill -9, Redis and
+PostgreSQL restarts), and the secret canary.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""`lambda.canary` under Pulumi mocks: CodeDeploy owns the alias, alarms on the new version
-gate each step and roll it back, and the release function starts each release."""
+"""`lambda.canary` under Pulumi mocks: CodeDeploy owns the alias.
+
+Alarms on the new version gate each step and roll it back, and the release function starts
+each release.
+"""
 
 from __future__ import annotations
 

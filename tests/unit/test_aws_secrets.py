@@ -1,5 +1,7 @@
-"""Secrets from Secrets Manager and SSM under Pulumi mocks: the role reads exactly them, the
-agent gets references, and no value goes anywhere."""
+"""Secrets from Secrets Manager and SSM under Pulumi mocks.
+
+The role reads exactly them, the agent gets references, and no value goes anywhere.
+"""
 
 from __future__ import annotations
 

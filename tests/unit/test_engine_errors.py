@@ -1,6 +1,9 @@
-"""Engine failures made readable, from recorded engine output (Pulumi v3.274's own words)
-and state folders built in a temporary directory: each known fault names the stack, the
-file and the fix; the state backend's files are found and checked without the engine."""
+"""Engine failures made readable, from recorded engine output and state folders.
+
+The output is Pulumi v3.274's own words; the state folders are built in a temporary
+directory. Each known fault names the stack, the file and the fix; the state backend's files
+are found and checked without the engine.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Fingerprints: equal inputs match, any input that changes the deployment does not, and the
-recorded value holds no secret."""
+"""Fingerprints: equal inputs match, and any input that changes the deployment does not.
+
+The recorded value holds no secret.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The fleet runner's interrupts: the first lets running tenants finish and starts no more,
-the second cancels the running ones (workers faked: no engine)."""
+"""The fleet runner's interrupts (workers faked: no engine).
+
+The first lets running tenants finish and starts no more, the second cancels the running
+ones.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""`AgentImage` under Pulumi mocks: one build, pushed to ECR, digest-pinned, and identical
-inputs (so no rebuild or push) when the build context has not changed."""
+"""`AgentImage` under Pulumi mocks: one build, pushed to ECR, digest-pinned.
+
+Inputs are identical (so no rebuild or push) when the build context has not changed.
+"""
 
 from __future__ import annotations
 

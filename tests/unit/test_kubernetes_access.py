@@ -1,5 +1,7 @@
-"""`KubernetesAgent` with `kubernetes.access`: RoleBindings in the tenant namespace to the
-built-in view and edit ClusterRoles, never admin and never cluster-wide."""
+"""`KubernetesAgent` with `kubernetes.access`: RoleBindings in the tenant namespace.
+
+They bind the built-in view and edit ClusterRoles, never admin and never cluster-wide.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""How `KubernetesAgent`'s objects are applied and awaited: force-applied (Jockey takes back
-the fields it declares), every await bounded, and the Service's endpoint await replaced by
-the Deployment's own."""
+"""How `KubernetesAgent`'s objects are applied and awaited.
+
+Force-applied (Jockey takes back the fields it declares), every await bounded, and the
+Service's endpoint await replaced by the Deployment's own.
+"""
 
 from __future__ import annotations
 

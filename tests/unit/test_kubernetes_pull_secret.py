@@ -1,6 +1,8 @@
-"""Registry credentials (`agent.image.pullSecret`): read like secretEnv (policy, confinement),
-shape-checked without being shown, and a `kubernetes.io/dockerconfigjson` Secret the pods
-pull with, a Pulumi secret end to end."""
+"""Registry credentials (`agent.image.pullSecret`), read like secretEnv.
+
+Read with the same policy and confinement, shape-checked without being shown, and a
+`kubernetes.io/dockerconfigjson` Secret the pods pull with, a Pulumi secret end to end.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""`KubernetesAgent` with `kubernetes.storage`: the claim, its mount, its quota, its await,
-and what `destroy` does with it."""
+"""`KubernetesAgent` with `kubernetes.storage`.
+
+The claim, its mount, its quota, its await, and what `destroy` does with it.
+"""
 
 from __future__ import annotations
 

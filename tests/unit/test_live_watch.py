@@ -1,5 +1,8 @@
-"""Watch machinery without a cluster: informers over a scripted API (list, watch, a dropped
-connection, 410 Gone), and the feed that turns async streams into a plain iterator."""
+"""Watch machinery without a cluster.
+
+Informers over a scripted API (list, watch, a dropped connection, 410 Gone), and the feed
+that turns async streams into a plain iterator.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""How problems and warnings are printed: capped per spec, `FILE: warning:` lines from
-`jockey validate`, and `jockey:` named once in the `pulumi up` shim's error."""
+"""How problems and warnings are printed.
+
+Capped per spec, `FILE: warning:` lines from `jockey validate`, and `jockey:` named once in
+the `pulumi up` shim's error.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""AWS and image component mocks: a Lambda tenant's spec, and a run under mocks that return
-realistic provider outputs (ECR URLs, ARNs, invoke ARNs, published versions, image digests,
-ECR tokens) and record every registration and call."""
+"""AWS and image component mocks: a Lambda tenant's spec, and a recorded run.
+
+The mocks return realistic provider outputs (ECR URLs, ARNs, invoke ARNs, published
+versions, image digests, ECR tokens) and record every registration and call.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""`KubernetesAgent` mocks: a Kubernetes tenant's spec, and a run of the component under mocks
-that echo their inputs and record every registration and the component's resolved outputs."""
+"""`KubernetesAgent` mocks: a Kubernetes tenant's spec, and a recorded run of the component.
+
+The mocks echo their inputs; every registration and the component's resolved outputs are
+recorded.
+"""
 
 from __future__ import annotations
 
