@@ -62,10 +62,11 @@ def fleet_bookkeeping(
     cli_version: str,
     work_dir: Path,
 ) -> Iterator[None]:
-    """Around the engine call of an `up` or `destroy`: the stack's fingerprint is forgotten
-    while the engine starts (in a thread, so the removal costs no time; it has always finished
-    when the block is left), recorded again after a successful `up`; after a successful
-    pruning `destroy`, the stack's work directory goes too.
+    """Around the engine call of an `up` or `destroy`: the stack's fingerprint kept in step.
+
+    The fingerprint is forgotten while the engine starts (in a thread, so the removal costs no
+    time; it has always finished when the block is left), recorded again after a successful
+    `up`; after a successful pruning `destroy`, the stack's work directory goes too.
 
     Args:
         stack: the tenant's stack.

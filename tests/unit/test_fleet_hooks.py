@@ -1,5 +1,8 @@
-"""What the fleet adds inside a worker: refresh before `up` (cluster tenants only), and the
-fingerprint tag forgotten before a change and recorded after a successful `up`."""
+"""What the fleet adds inside a worker: refresh before `up`, and the fingerprint tag.
+
+Refresh is for cluster tenants only; the tag is forgotten before a change and recorded after
+a successful `up`.
+"""
 
 from __future__ import annotations
 
