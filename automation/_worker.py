@@ -34,7 +34,8 @@ _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
 def _worker_environment() -> dict[str, str]:
     env = dict(os.environ)
-    # The worker imports `automation` and `infra` from where this process found them.
+    # The worker imports `automation` and `infra` from where this process found them (and,
+    # started with -P, never from a same-named folder in the caller's working directory).
     path = env.get("PYTHONPATH")
     env["PYTHONPATH"] = _PACKAGE_ROOT + (os.pathsep + path if path else "")
     return env
@@ -63,13 +64,7 @@ class WorkerHandle:
         report_read, report_write = os.pipe()
         try:
             self._process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "automation._worker_main",
-                    str(control_read),
-                    str(report_write),
-                ],
+                [sys.executable, "-P", "-m", _WORKER_MODULE, str(control_read), str(report_write)],
                 pass_fds=(control_read, report_write),
                 start_new_session=True,
                 stdin=subprocess.DEVNULL,

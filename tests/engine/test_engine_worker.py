@@ -203,3 +203,21 @@ def test_a_worker_whose_caller_dies_stops_its_engine_and_frees_the_stack(
     assert _lease_holder(tenant_files) is None, "the lease was released"
     follow_up = automation.up(load_spec_file(spec_path), wait_seconds=0)
     assert follow_up.ok, follow_up.error
+
+
+def test_a_folder_named_automation_in_the_working_directory_does_not_shadow_the_worker(
+    tenant_files: TenantFiles,
+) -> None:
+    spec_path = tenant_files.write("acme")
+    shadow = tenant_files.spec_dir / "workdir"
+    (shadow / "automation").mkdir(parents=True)
+    (shadow / "automation" / "__init__.py").write_text('raise SystemExit("shadowed")\n')
+    done = subprocess.run(
+        [*jockey_cli(), "preview", str(spec_path), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=shadow,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1])["ok"] is True
