@@ -114,6 +114,16 @@ def _build_context(spec: DeploymentSpec) -> str | None:
         return f"unreadable: {type(error).__name__}"
 
 
+def _pull_secret(spec: DeploymentSpec, environ: Mapping[str, str]) -> str | None:
+    """The registry credentials' value (rotated credentials are a change to deploy)."""
+    from infra.spec import SpecError, resolve_pull_secret
+
+    try:
+        return resolve_pull_secret(spec, environ)
+    except SpecError:
+        return "unreadable"
+
+
 def fingerprint_material(
     spec: DeploymentSpec,
     secret_values: Mapping[str, str],
@@ -128,6 +138,7 @@ def fingerprint_material(
         "format": FORMAT,
         "spec": spec.model_dump(mode="json", by_alias=True),
         "secrets": dict(sorted(secret_values.items())),
+        "pullSecret": _pull_secret(spec, environ),
         "buildContext": _build_context(spec),
         "kubeconfig": [_read_or_absent(path) for path in _kubeconfig_files(spec, environ)],
         "awsRegion": (
