@@ -69,7 +69,7 @@ def status(tenant: str, environment: str) -> StackStatus:
 
     settings = load_settings()
     name = stack_name(tenant, environment)
-    holder = read_holder(settings.lease_dir, name)
+    holder = read_holder(settings.lease_dir, name, settings.lease_url)
     try:
         stack = open_stack(
             settings, find_toolchain(), name, _no_program, create=False, tenant=tenant
