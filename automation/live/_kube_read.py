@@ -78,7 +78,15 @@ def kubernetes_snapshot(spec: DeploymentSpec) -> KubernetesStatus:
     Raises:
         ClusterError: the cluster cannot be reached or refused the reads.
     """
-    return asyncio.run(with_client(spec, lambda client: read_kubernetes(client, spec)))
+    # A private loop, not `asyncio.run`: that would leave the caller's thread without a
+    # current event loop (and break code of the caller's that expects one).
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(
+            with_client(spec, lambda client: read_kubernetes(client, spec))
+        )
+    finally:
+        loop.close()
 
 
 __all__ = ["deployment_name", "kubernetes_snapshot", "read_kubernetes", "with_client"]

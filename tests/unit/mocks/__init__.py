@@ -9,6 +9,7 @@ base spec and `render`.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 from collections.abc import Callable, Mapping
@@ -169,6 +170,16 @@ class Recording:
         return found[0]
 
 
+def _ensure_event_loop() -> None:
+    """Give this thread a current event loop: the SDK's mocks need one, and an earlier
+    `asyncio.run` (a test's, or a library's) leaves the thread without.
+    """
+    try:
+        asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 def install(
     resource_mocks: pulumi.runtime.Mocks, logger: logging.Logger | None = None
 ) -> RecordingMonitor:
@@ -178,6 +189,7 @@ def install(
     over.
     """
     pulumi.runtime.settings.reset_options()
+    _ensure_event_loop()
     monitor = RecordingMonitor(resource_mocks)
     pulumi.runtime.set_mocks(resource_mocks, preview=False, monitor=monitor, logger=logger)
     return monitor
