@@ -171,8 +171,9 @@ class Recording:
 
 
 def _ensure_event_loop() -> None:
-    """Give this thread a current event loop: the SDK's mocks need one, and an earlier
-    `asyncio.run` (a test's, or a library's) leaves the thread without.
+    """Give this thread a current event loop (the SDK's mocks need one).
+
+    An earlier `asyncio.run` (a test's, or a library's) leaves the thread without one.
     """
     try:
         asyncio.get_event_loop_policy().get_event_loop()
