@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx2
-from lightkube import AsyncClient, ConfigError, KubeConfig
-from lightkube.config.kubeconfig import SingleConfig
+if TYPE_CHECKING:  # lightkube loads only when a cluster is read (render-mode workers skip it)
+    from lightkube import AsyncClient
+    from lightkube.config.kubeconfig import SingleConfig
 
 from automation._errors import JockeyError
 from infra.spec import DeploymentSpec
@@ -38,6 +39,8 @@ def cluster_config(spec: DeploymentSpec) -> SingleConfig:
     Raises:
         ClusterError: no file holds the context, or a file is not a kubeconfig.
     """
+    from lightkube import ConfigError, KubeConfig
+
     context = spec.kubernetes.cluster.context
     problems: list[str] = []
     for path in _kubeconfig_candidates(spec):
@@ -64,6 +67,9 @@ def open_client(spec: DeploymentSpec) -> AsyncClient:
     Raises:
         ClusterError: the kubeconfig is unusable.
     """
+    import httpx2
+    from lightkube import AsyncClient, ConfigError
+
     config = cluster_config(spec)
     try:
         return AsyncClient(config=config, timeout=httpx2.Timeout(REQUEST_TIMEOUT_SECONDS))
