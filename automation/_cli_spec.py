@@ -29,7 +29,7 @@ def validate(
     files: SpecFiles, root: RootOption = None, outside_root: OutsideRootFlag = False
 ) -> None:
     """Check specs or stack files (no engine, no credentials): one line per problem."""
-    specs = load_specs(files, root=root, allow_outside_root=outside_root)
+    specs = load_specs(files, root=root, allow_outside_root=outside_root, one_per_stack=False)
     for file, spec in zip(files, specs, strict=True):
         typer.echo(f"{file}: ok ({spec.stack_name})")
 

@@ -100,3 +100,18 @@ def test_pulumi_passthrough_runs_the_toolchain_cli() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "v3.274.1"
+
+
+def test_validate_checks_stack_files_and_never_echoes_a_secure_value() -> None:
+    files = [str(REPO / "Pulumi.dev.yaml"), str(REPO / "Pulumi.prod.yaml")]
+    result = runner.invoke(app, ["validate", *files, str(REPO / "examples" / "prod-acme.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "Pulumi.dev.yaml: ok (sample-dev)" in result.output
+    assert "v1:" not in result.output, "no ciphertext or salt is printed"
+
+
+def test_an_operation_refuses_two_specs_for_one_stack() -> None:
+    spec = str(REPO / "examples" / "prod-acme.yaml")
+    result = runner.invoke(app, ["preview", spec, str(REPO / "Pulumi.prod.yaml")])
+    assert result.exit_code == EXIT_USAGE
+    assert "acme-prod" in result.output
