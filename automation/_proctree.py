@@ -104,4 +104,24 @@ def stop_descendants(pid: int, *, first: int = signal.SIGTERM, grace: float = 5.
     return found
 
 
-__all__ = ["become_subreaper", "descendants", "stop_descendants"]
+def start_time(pid: int) -> str | None:
+    """The process's start time (clock ticks since boot), to tell it from a reused pid."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
+    except OSError:
+        return None
+    return fields[19] if len(fields) > 19 else None
+
+
+def kill_if_same(processes: dict[int, str]) -> list[int]:
+    """SIGKILL each pid still running with the start time it was seen with; returns them."""
+    killed = []
+    for pid, started in processes.items():
+        if start_time(pid) == started:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+    return killed
+
+
+__all__ = ["become_subreaper", "descendants", "kill_if_same", "start_time", "stop_descendants"]

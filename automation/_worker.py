@@ -21,13 +21,15 @@ from pathlib import Path
 
 from automation._errors import JockeyError
 from automation._events import EventCallback, EventDispatcher, OperationEvent
-from automation._proctree import stop_descendants
+from automation._proctree import descendants, kill_if_same, start_time, stop_descendants
 from automation._request import OperationRequest, ReadRequest
 from automation._results import OperationResult
 from automation._worker_main import CANCEL_MESSAGE, GRACE_SECONDS
 
 _KILL_MARGIN_SECONDS = 5.0
 """Past the worker's own grace period, the caller kills the worker's whole tree itself."""
+_TRACK_SECONDS = 0.25
+"""How often the caller notes the processes its worker started."""
 _WORKER_MODULE = "automation._worker_main"
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
@@ -82,6 +84,12 @@ class WorkerHandle:
         self._control.send((request, on_event is not None))
         self._reader = threading.Thread(target=self._read_reports, daemon=True)
         self._reader.start()
+        # What the worker started, remembered while it runs: if the worker itself is killed,
+        # its subreaper role dies with it and its plugins (in groups of their own) would be
+        # orphaned; the caller stops them instead.
+        self._seen: dict[int, str] = {}
+        self._tracker = threading.Thread(target=self._track_descendants, daemon=True)
+        self._tracker.start()
 
     @property
     def pid(self) -> int:
@@ -114,6 +122,13 @@ class WorkerHandle:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, signal.SIGKILL)
 
+    def _track_descendants(self) -> None:
+        while self._process.poll() is None:
+            for pid in descendants(self.pid):
+                if pid not in self._seen and (started := start_time(pid)) is not None:
+                    self._seen[pid] = started
+            time.sleep(_TRACK_SECONDS)
+
     def _finish(self, deadline: float | None, grace: float) -> bool:
         """Wait for the worker to report and exit; past the deadline, cancel, then kill.
 
@@ -137,6 +152,9 @@ class WorkerHandle:
             self.kill()
             self._process.wait()
         self._reader.join(2)
+        self._tracker.join(2)
+        if self._process.returncode != 0:  # killed (or crashed) before its own clean-up
+            kill_if_same(self._seen)
         self._dispatcher.close()
         for connection in (self._control, self._report):
             with contextlib.suppress(OSError):

@@ -221,3 +221,33 @@ def test_a_folder_named_automation_in_the_working_directory_does_not_shadow_the_
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[-1])["ok"] is True
+
+
+def test_a_killed_worker_leaves_no_plugin_behind(tenant_files: TenantFiles) -> None:
+    marker = f"JOCKEY_TEST_MARKER={os.getpid()}-{time.monotonic_ns()}"
+    env = {**os.environ, marker.split("=")[0]: marker.split("=")[1]}
+    caller = subprocess.Popen(
+        [*jockey_cli(), "up", str(tenant_files.write("acme")), "--yes", "--json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    deadline = time.monotonic() + 120
+    plugin: int | None = None
+    while plugin is None and time.monotonic() < deadline:
+        record = _lease_holder(tenant_files)
+        if record is not None:
+            worker = int(record["pid"])  # type: ignore[call-overload]
+            plugins = [
+                pid
+                for pid in descendants(worker)
+                if Path(f"/proc/{pid}/comm").read_text().startswith("pulumi-resource")
+            ]
+            plugin = plugins[0] if plugins else None
+        time.sleep(0.05)
+    assert plugin is not None, "the engine started its Kubernetes plugin"
+    time.sleep(1.0)  # the caller notes its worker's processes every quarter second
+    os.kill(worker, signal.SIGKILL)  # the worker alone: its engine and plugin are orphaned
+    caller.wait(timeout=120)
+    time.sleep(0.5)
+    assert _all_processes_with(marker.encode()) == [], "the caller stopped what the worker left"
