@@ -39,13 +39,6 @@ class ClusterUnreachableError(JockeyError):
     """The tenant's API server did not answer; nothing was changed."""
 
 
-def uses_cluster(spec: DeploymentSpec | None) -> bool:
-    """Whether the spec deploys to a live cluster (Kubernetes on, not rendering YAML)."""
-    return (
-        spec is not None and spec.kubernetes.enabled and spec.kubernetes.cluster.render_dir is None
-    )
-
-
 def _describe(spec: DeploymentSpec, server: str) -> str:
     cluster = spec.kubernetes.cluster
     kubeconfig = str(cluster.kubeconfig) if cluster.kubeconfig else "$KUBECONFIG"
@@ -160,6 +153,5 @@ __all__ = [
     "is_outage",
     "require_cluster",
     "ride_out_outages",
-    "uses_cluster",
     "wait_for_cluster",
 ]

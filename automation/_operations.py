@@ -14,7 +14,7 @@ from typing import Any
 import pulumi.automation as auto
 from pulumi.automation import events as engine_events
 
-from automation._cluster_reach import require_cluster, ride_out_outages, uses_cluster
+from automation._cluster_reach import require_cluster, ride_out_outages
 from automation._engine_errors import (
     engine_exit_code,
     failure_context,
@@ -35,6 +35,7 @@ from automation._stack import open_stack
 from automation._state_files import require_headroom, stack_files
 from automation._toolchain import find_toolchain
 from automation.fleet._hooks import fleet_bookkeeping, refreshes_first
+from automation.live._cluster import uses_live_cluster
 from automation.live._rollback import RolloutGuard
 from infra.spec import DeploymentSpec, SpecError, resolve_pull_secret, resolve_secret_values
 
@@ -156,7 +157,7 @@ def execute(
     if files is not None and request.operation is not Operation.PREVIEW:
         require_headroom(files, tenant=request.tenant)  # a full disk truncates the checkpoint
     program = inline_program(request.spec, secret_values, _resolve_pull_secret(request))
-    if request.spec is not None and uses_cluster(request.spec):
+    if request.spec is not None and uses_live_cluster(request.spec):
         require_cluster(request.spec)  # before the stack is touched: nothing half-created
     dispatcher = EventDispatcher(on_event)
     guard = RolloutGuard(request, settings, dispatcher.publish, cancelled)
@@ -176,7 +177,7 @@ def execute(
         def engine() -> dict[str, Any]:
             return _run_engine(stack, request, record)
 
-        if request.spec is None or not uses_cluster(request.spec):
+        if request.spec is None or not uses_live_cluster(request.spec):
             return engine()
         outputs, attempts = ride_out_outages(
             request.spec,
