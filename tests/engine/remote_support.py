@@ -104,9 +104,13 @@ class WorkerProcess:
         raise RuntimeError(f"worker {self.name} not ready after {timeout}s:\n{self.log_tail()}")
 
     def kill9(self) -> None:
-        """SIGKILL the whole machine's worth: the worker, its operations and their engines."""
+        """SIGKILL the whole machine's worth: the worker, its operations and their engines.
+
+        Parents first, as a machine's death takes them at once: a Celery process killed after
+        its operation's worker would have a moment to report that worker's death as a result.
+        """
         for _ in range(3):
-            for pid in reversed(self.tree()):
+            for pid in self.tree():
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             time.sleep(0.2)
