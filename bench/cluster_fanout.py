@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-from bench.kubernetes_up import REPO, jockey, write_spec
+from bench.kubernetes_up import REPO, bench_env, jockey, start_cluster, write_spec
 
 
 def _pass(work: Path, env: dict[str, str], kubeconfig: Path, tenants: int, parallel: int) -> float:
@@ -55,20 +54,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="jockey-bench-") as scratch:
         work = Path(scratch)
         cluster_dir = work / "cluster"
-        done = subprocess.run(
-            [str(REPO / "scripts/cluster"), "up", "--dir", str(cluster_dir)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        kubeconfig = Path(done.stdout.strip().splitlines()[-1].split("=", 1)[1])
-        env = {
-            **os.environ,
-            "JOCKEY_HOME": str(work / "home"),
-            "PULUMI_CONFIG_PASSPHRASE": "bench",
-            "PYTHONPATH": str(REPO),
-        }
-        env.pop("KUBECONFIG", None)
+        kubeconfig = start_cluster(cluster_dir)
+        env = bench_env(work, REPO)
         try:
             serial = _pass(work, env, kubeconfig, options.tenants, 1)
             parallel = _pass(work, env, kubeconfig, options.tenants, options.parallel)

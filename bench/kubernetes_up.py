@@ -67,6 +67,29 @@ def write_spec(folder: Path, tenant: str, kubeconfig: Path | None) -> Path:
     return path
 
 
+def start_cluster(cluster_dir: Path) -> Path:
+    """Start a control plane in `cluster_dir` (`scripts/cluster up`); returns its kubeconfig."""
+    done = subprocess.run(
+        [str(REPO / "scripts/cluster"), "up", "--dir", str(cluster_dir)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return Path(done.stdout.strip().splitlines()[-1].split("=", 1)[1])
+
+
+def bench_env(work: Path, repo: Path) -> dict[str, str]:
+    """The environment of a bench's `jockey` runs: its own home and passphrase, no KUBECONFIG."""
+    env = {
+        **os.environ,
+        "JOCKEY_HOME": str(work / "home"),
+        "PULUMI_CONFIG_PASSPHRASE": "bench",
+        "PYTHONPATH": str(repo),
+    }
+    env.pop("KUBECONFIG", None)
+    return env
+
+
 def jockey(*args: str) -> list[str]:
     """The `jockey` command (of the checkout on PYTHONPATH, with this interpreter)."""
     return [sys.executable, "-c", "from automation.cli import main; main()", *args]
@@ -150,20 +173,8 @@ def main() -> None:
         kubeconfig = options.kubeconfig
         if kubeconfig is None:
             cluster_dir = work / "cluster"
-            done = subprocess.run(
-                [str(REPO / "scripts/cluster"), "up", "--dir", str(cluster_dir)],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            kubeconfig = Path(done.stdout.strip().splitlines()[-1].split("=", 1)[1])
-        env = {
-            **os.environ,
-            "JOCKEY_HOME": str(work / "home"),
-            "PULUMI_CONFIG_PASSPHRASE": "bench",
-            "PYTHONPATH": str(repo),
-        }
-        env.pop("KUBECONFIG", None)
+            kubeconfig = start_cluster(cluster_dir)
+        env = bench_env(work, repo)
         runs = []
         try:
             for index in range(options.runs):
