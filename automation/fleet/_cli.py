@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from automation._cli_params import (
+    BrokerOption,
     JsonFlag,
     OutsideRootFlag,
     ParallelOption,
@@ -25,7 +26,7 @@ from automation._exit_codes import ExitCode
 if TYPE_CHECKING:
     from automation.fleet._drift import DriftResult
     from automation.fleet._plan import FleetPlan
-    from automation.fleet._runner import FleetRunner
+    from automation.fleet._runner import TenantRunner
     from automation.fleet._specs import SpecFile
     from automation.fleet._sync import SyncReport, TenantSync
 
@@ -76,8 +77,9 @@ def _load(paths: list[Path], root: Path | None, outside_root: bool) -> list[Spec
         fail_with(error)
 
 
-def _runner(parallel: int, running_word: str) -> FleetRunner:
-    from automation.fleet._runner import FleetRunner
+def _runner(parallel: int, running_word: str, broker: str | None) -> TenantRunner:
+    from automation._errors import JockeyError
+    from automation.fleet._runner import fleet_runner
 
     def on_interrupt(count: int) -> None:
         if count == 1:
@@ -88,7 +90,10 @@ def _runner(parallel: int, running_word: str) -> FleetRunner:
         else:
             err(f"interrupted again: cancelling the running {running_word}")
 
-    return FleetRunner(parallel, on_interrupt=on_interrupt)
+    try:
+        return fleet_runner(parallel, on_interrupt=on_interrupt, broker_url=broker)
+    except JockeyError as error:
+        fail_with(error)
 
 
 def _print_plan(plan: FleetPlan, *, preview: bool, prune: bool) -> None:
@@ -207,12 +212,13 @@ def sync_command(
     timeout: TimeoutOption = None,
     root: RootOption = None,
     outside_root: OutsideRootFlag = False,
+    broker: BrokerOption = None,
 ) -> None:
     """Make the backend follow the spec files: create, update, skip unchanged, list orphans.
 
     Orphans (tenant stacks without a spec) are kept unless --prune. The first Ctrl-C lets
     running tenants finish and starts no more; the summary says which are done and which
-    untouched.
+    untouched. With a broker the plan is read here and the operations run on the workers.
     """
     from automation._cancel import cancel_on_signals
     from automation._errors import JockeyError
@@ -221,6 +227,7 @@ def sync_command(
     from automation.fleet._sync import plan_sync, run_sync
 
     files = _load(paths, root, outside_root)
+    runner = _runner(parallel, "tenants", broker)
     try:
         plan = plan_sync(files, run_all=run_all, shard=_shard(shard))
         if prune and not preview:
@@ -231,7 +238,6 @@ def sync_command(
         _print_plan(plan, preview=preview, prune=prune)
     if not preview:
         _confirm_sync(plan, prune=prune, yes=yes)
-    runner = _runner(parallel, "tenants")
     with cancel_on_signals(runner):
         report = run_sync(
             plan,
@@ -293,6 +299,7 @@ def drift_command(
     timeout: TimeoutOption = None,
     root: RootOption = None,
     outside_root: OutsideRootFlag = False,
+    broker: BrokerOption = None,
 ) -> None:
     """Check live resources against the specs (state unchanged). Exit 0 none, 5 drift, 1 error.
 
@@ -306,7 +313,7 @@ def drift_command(
     from automation.fleet._reports import drift_change_set, drift_markdown, write_report
 
     files = _load(paths, root, outside_root)
-    runner = _runner(parallel, "checks")
+    runner = _runner(parallel, "checks", broker)
     try:
         with cancel_on_signals(runner):
             results = drift_many(

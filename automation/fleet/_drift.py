@@ -29,7 +29,7 @@ from automation._toolchain import find_toolchain
 from automation.fleet._backend import read_fingerprints, tenant_stacks
 from automation.fleet._fingerprint import current_versions, matches
 from automation.fleet._plan import material_reader
-from automation.fleet._runner import FleetRunner
+from automation.fleet._runner import TenantRunner, fleet_runner
 from infra.spec import DeploymentSpec
 
 
@@ -202,7 +202,8 @@ def drift_many(
     *,
     remediate: bool = False,
     parallel: int = 1,
-    runner: FleetRunner | None = None,
+    runner: TenantRunner | None = None,
+    broker_url: str | None = None,
     on_event: EventCallback | None = None,
     on_result: DriftCallback | None = None,
     wait_seconds: float = DEFAULT_WAIT_SECONDS,
@@ -216,14 +217,15 @@ def drift_many(
     Args:
         specs: the tenants to check.
         remediate: run `up` (refreshing first) on each drifted tenant.
-        parallel: tenants checked at once (ignored when `runner` is given).
+        parallel: tenants checked at once (ignored when `runner` or `broker_url` is given).
         runner: your own runner, to interrupt it from a signal handler.
+        broker_url: run the checks on this broker's workers (ignored when `runner` is given).
         on_event: receives every engine event.
         on_result: receives each tenant's result.
         wait_seconds: how long each operation waits for a busy stack.
         timeout_seconds: a deadline for the whole check, from now.
     """
-    runner = runner or FleetRunner(parallel, on_event)
+    runner = runner or fleet_runner(parallel, on_event, broker_url=broker_url)
     deadline = None if timeout_seconds is None else time.time() + timeout_seconds
     results: dict[str, DriftResult] = {}
 

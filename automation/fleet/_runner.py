@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Protocol
 
 from automation._errors import JockeyError
 from automation._events import EventCallback
@@ -21,6 +22,28 @@ from automation._worker import WorkerHandle
 FailureFactory = Callable[[OperationRequest, JockeyError], OperationResult]
 NOT_STARTED = "not started: interrupted before its turn"
 """The error of an operation the interrupt kept from starting (its tenant is untouched)."""
+
+
+class TenantRunner(Protocol):
+    """What `sync` and `drift` run their operations on, with the same two-stage interrupt.
+
+    Here (`FleetRunner`), or on the queue's workers (`automation.remote.QueuedFleetRunner`).
+    """
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether `cancel()` was called."""
+
+    def started(self, stack: str) -> bool:
+        """Whether an operation on `stack` was started (an untouched tenant's was not)."""
+
+    def cancel(self) -> None:
+        """First call: start nothing new. Second: also cancel the running operations."""
+
+    def run(
+        self, requests: Sequence[OperationRequest], on_failure: FailureFactory
+    ) -> Iterator[OperationResult]:
+        """Yield each request's result as soon as it finishes (not started ones included)."""
 
 
 class FleetRunner:
@@ -117,4 +140,23 @@ class FleetRunner:
                     yield future.result()
 
 
-__all__ = ["NOT_STARTED", "FailureFactory", "FleetRunner"]
+def fleet_runner(
+    parallel: int = 1,
+    on_event: EventCallback | None = None,
+    on_interrupt: Callable[[int], None] | None = None,
+    *,
+    broker_url: str | None = None,
+) -> TenantRunner:
+    """A runner for a fleet: here, `parallel` at once, or, given a broker, on its workers.
+
+    Raises:
+        ValueError: `parallel` is below 1.
+    """
+    if not broker_url:
+        return FleetRunner(parallel, on_event, on_interrupt)
+    from automation.remote._fleet import QueuedFleetRunner
+
+    return QueuedFleetRunner(on_event, on_interrupt, broker_url=broker_url)
+
+
+__all__ = ["NOT_STARTED", "FailureFactory", "FleetRunner", "TenantRunner", "fleet_runner"]

@@ -30,7 +30,7 @@ from automation.fleet._plan import (
     material_reader,
     plan_fleet,
 )
-from automation.fleet._runner import FleetRunner
+from automation.fleet._runner import TenantRunner, fleet_runner
 from automation.fleet._specs import SpecFile, check_unique
 from infra.spec import DeploymentSpec
 
@@ -215,7 +215,7 @@ def _skipped(tenant: TenantPlan) -> TenantSync:
     return TenantSync(tenant, SyncOutcome.SKIPPED)
 
 
-def _finished(tenant: TenantPlan, result: OperationResult, runner: FleetRunner) -> TenantSync:
+def _finished(tenant: TenantPlan, result: OperationResult, runner: TenantRunner) -> TenantSync:
     if not runner.started(tenant.stack):
         return TenantSync(tenant, SyncOutcome.UNTOUCHED, result)
     if result.ok:
@@ -232,7 +232,8 @@ def run_sync(
     prune: bool = False,
     allow_prod: bool = False,
     parallel: int = 1,
-    runner: FleetRunner | None = None,
+    runner: TenantRunner | None = None,
+    broker_url: str | None = None,
     on_event: EventCallback | None = None,
     on_tenant: TenantCallback | None = None,
     wait_seconds: float = DEFAULT_WAIT_SECONDS,
@@ -242,15 +243,17 @@ def run_sync(
 
     Unchanged tenants and kept orphans are reported without running anything. An interrupt
     of the runner (`FleetRunner.cancel`, e.g. from `cancel_on_signals`) lets what runs
-    finish and starts nothing more: every tenant ends done or untouched.
+    finish and starts nothing more: every tenant ends done or untouched. With `broker_url`
+    the operations are queued for `jockey worker`s (the plan is still read here).
 
     Args:
         plan: from `plan_sync`.
         preview: preview every planned operation instead (orphans as destroy previews).
         prune: destroy orphans and remove their stacks.
         allow_prod: let `prune` destroy production orphans.
-        parallel: tenants processed at once (ignored when `runner` is given).
+        parallel: tenants processed at once (ignored when `runner` or `broker_url` is given).
         runner: your own runner, to interrupt it from a signal handler.
+        broker_url: queue the operations on this broker (ignored when `runner` is given).
         on_event: receives every engine event.
         on_tenant: receives each tenant's part as soon as it is known.
         wait_seconds: how long each operation waits for a busy stack.
@@ -262,7 +265,7 @@ def run_sync(
     """
     if prune and not preview:
         check_prune(plan, allow_prod=allow_prod)
-    runner = runner or FleetRunner(parallel, on_event)
+    runner = runner or fleet_runner(parallel, on_event, broker_url=broker_url)
     deadline = None if timeout_seconds is None else time.time() + timeout_seconds
     planned = _requests(
         plan, preview=preview, prune=prune, wait_seconds=wait_seconds, deadline=deadline
@@ -298,7 +301,8 @@ def sync(
     run_all: bool = False,
     shard: Shard | None = None,
     parallel: int = 1,
-    runner: FleetRunner | None = None,
+    runner: TenantRunner | None = None,
+    broker_url: str | None = None,
     on_event: EventCallback | None = None,
     on_tenant: TenantCallback | None = None,
     wait_seconds: float = DEFAULT_WAIT_SECONDS,
@@ -326,6 +330,7 @@ def sync(
         allow_prod=allow_prod,
         parallel=parallel,
         runner=runner,
+        broker_url=broker_url,
         on_event=on_event,
         on_tenant=on_tenant,
         wait_seconds=wait_seconds,

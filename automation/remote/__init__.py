@@ -6,7 +6,8 @@
 - `submit(operation, spec)` queues one operation and returns a `RemoteOperation`, whose
   `events()` and `result(timeout)` follow it; `RemoteBatch` follows many (the remote
   counterpart of `FanOut`: `run(requests, on_failure)`, `cancel()`), and
-  `run_remote_with_progress` shows them as the CLI shows local runs.
+  `run_remote_with_progress` shows them as the CLI shows local runs; `QueuedFleetRunner`
+  runs `sync` and `drift` on the workers.
 - Without a broker (`JOCKEY_BROKER_URL`, `--broker`) nothing here is used.
 
 Names resolve lazily: importing this package loads neither Celery nor Redis' client.
@@ -17,6 +18,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
+    "QueuedFleetRunner": "automation.remote._fleet",
     "RemoteBatch": "automation.remote._submit",
     "RemoteOperation": "automation.remote._submit",
     "RemoteSettings": "automation.remote._config",
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from automation.remote._config import RemoteSettings as RemoteSettings
     from automation.remote._config import broker_url_from as broker_url_from
     from automation.remote._config import load_remote_settings as load_remote_settings
+    from automation.remote._fleet import QueuedFleetRunner as QueuedFleetRunner
     from automation.remote._progress import run_remote_with_progress as run_remote_with_progress
     from automation.remote._submit import RemoteBatch as RemoteBatch
     from automation.remote._submit import RemoteOperation as RemoteOperation

@@ -330,7 +330,7 @@ class RemoteBatch(FanOut):
         """Queue the requests and yield each result as soon as it finishes."""
         pending: dict[str, RemoteOperation] = {}
         for request in requests:
-            if self._cancel.is_set():
+            if self._cancel.is_set() or self._cancel_pending.is_set():
                 yield on_failure(request, JockeyError("cancelled before it started"))
                 continue
             try:

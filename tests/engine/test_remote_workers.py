@@ -303,3 +303,65 @@ def test_the_secret_canary_never_reaches_the_broker_results_or_database(
     leases = fleet.services.query("SELECT stack, holder::text FROM jockey_leases")
     assert CANARY not in repr(leases)
     assert CANARY not in worker.log.read_text()
+
+
+def _sync_lines(stdout: str) -> tuple[dict[str, dict[str, object]], dict[str, object]]:
+    lines = json_lines(stdout)
+    results = {line["stack"]: line for line in lines if line["kind"] == "result"}
+    (summary,) = [line for line in lines if line["kind"] == "summary"]
+    return results, summary
+
+
+def test_sync_queues_its_tenants_for_the_workers_and_prunes_through_them(
+    fleet: RemoteFleet,
+) -> None:
+    workers = [fleet.start_worker("machine-a"), fleet.start_worker("machine-b")]
+    specs = [str(fleet.tenants.write(name)) for name in ("rho", "sigma")]
+    done = fleet.jockey("sync", *specs, "--yes", "--json")
+    assert done.returncode == 0, done.stderr
+    results, summary = _sync_lines(done.stdout)
+    assert summary["create"] == 2 and summary["failed"] == 0
+    assert {stack: line["outcome"] for stack, line in results.items()} == {
+        "rho-dev": "done",
+        "sigma-dev": "done",
+    }
+    for stack in results:
+        assert any(f"{stack} up: starting" in w.log.read_text() for w in workers), stack
+    assert not (fleet.tenants.home / "stacks" / "rho-dev").exists(), "nothing ran on the client"
+
+    done = fleet.jockey("sync", *specs, "--yes", "--json")
+    assert done.returncode == 0, done.stderr
+    assert _sync_lines(done.stdout)[1]["unchanged"] == 2
+
+    done = fleet.jockey("sync", specs[0], "--prune", "--yes", "--json")
+    assert done.returncode == 0, done.stderr
+    results, summary = _sync_lines(done.stdout)
+    assert summary["pruned"] == 1 and results["sigma-dev"]["pruned"]
+    assert any("sigma-dev destroy: starting" in w.log.read_text() for w in workers)
+    assert manifests(fleet.tenants.out / "sigma") == []
+    stacks = {stack["name"] for stack in fleet.pulumi("stack", "ls", "--all")}
+    assert "sigma-dev" not in stacks and "rho-dev" in stacks
+
+
+def test_a_queued_sync_interrupted_once_finishes_what_runs_and_starts_nothing_more(
+    fleet: RemoteFleet,
+) -> None:
+    fleet.start_worker("machine-a")  # one operation at a time: the second waits in the queue
+    specs = [str(fleet.tenants.write(name)) for name in ("tau", "upsilon")]
+    client = fleet.start_jockey("sync", *specs, "--yes", "--json")
+    running = wait_for(
+        lambda: next((s for s in ("tau-dev", "upsilon-dev") if fleet.holder_pid(s)), None),
+        180,
+        "a worker to take one",
+    )
+    client.send_signal(signal.SIGINT)
+    stdout, stderr = client.communicate(timeout=300)
+    assert client.returncode == 1, stderr
+    assert "interrupted: letting the running tenants finish" in stderr
+    results, summary = _sync_lines(stdout)
+    assert results[running]["outcome"] == "done"
+    (waiting,) = set(results) - {running}
+    assert results[waiting]["outcome"] == "untouched"
+    assert summary["interrupted"] and summary["done"] == [running]
+    assert summary["untouched"] == [waiting]
+    assert manifests(fleet.tenants.out / waiting.removesuffix("-dev")) == []

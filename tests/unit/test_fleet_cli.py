@@ -126,3 +126,19 @@ def test_drift_exits_0_5_or_1(
     assert result.exit_code == code, result.output
     assert f"acme-dev: {state.value}" in result.output
     assert report.read_text().startswith("<!-- jockey-drift -->")
+
+
+@pytest.mark.parametrize("command", ["sync", "drift"])
+def test_a_broker_that_is_not_redis_stops_the_fleet_command_before_it_plans(
+    command: str, files: TenantFiles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files.write("acme")
+
+    def must_not_plan(*_: object, **__: object) -> None:
+        raise AssertionError("the fleet command read the backend")
+
+    monkeypatch.setattr("automation.fleet._sync.plan_sync", must_not_plan)
+    monkeypatch.setattr("automation.fleet._drift.drift_many", must_not_plan)
+    result = runner.invoke(app, [command, str(files.spec_dir), "--broker", "amqp://q:5672"])
+    assert result.exit_code == ExitCode.FAILED, result.output  # as `jockey up --broker` does
+    assert "must be a Redis URL" in result.output and "JOCKEY_BROKER_URL" in result.output
