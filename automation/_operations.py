@@ -160,7 +160,7 @@ def execute(
     if request.spec is not None and uses_live_cluster(request.spec):
         require_cluster(request.spec)  # before the stack is touched: nothing half-created
     dispatcher = EventDispatcher(on_event)
-    guard = RolloutGuard(request, settings, dispatcher.publish, cancelled)
+    guard = RolloutGuard(request, dispatcher.publish, cancelled)
     events: list[engine_events.EngineEvent] = []
 
     def record(event: engine_events.EngineEvent) -> None:
@@ -224,6 +224,7 @@ def execute(
                         settings.work_dir(request.stack),
                     ):
                         outputs = guard.run(stack, engine_with_retries)
+                    guard.keep_last_good(stack, outputs)
             except auto.CommandError as command_error:
                 failure = str(command_error)
                 code = engine_exit_code(failure)

@@ -1,22 +1,25 @@
 """Roll a failed `up` back to the tenant's last good configuration (runs in the worker).
 
-After every successful `up`, the spec that produced it is kept as the stack's last good
-configuration: a JSON file in the stack's work directory (`<JOCKEY_HOME>/stacks/<stack>/
-last-good-spec.json`), holding secret *references* only (`fromEnv`, `fromFile`, ARNs), never a
-secret value, and the image pinned to the digest that ran. When a later `up` fails and the
-cluster shows its rollout did not finish, `RolloutGuard` runs `up` again with that spec (its
-secrets resolved again from their sources), so the tenant is back where it was; the old pods
-serve throughout (RollingUpdate with maxUnavailable 0). A first deployment has nothing to roll
-back to; `--no-rollback` (`rollback=False`) leaves the failed state for debugging.
+After every successful `up` of a cluster tenant, the spec that produced it is kept as the
+stack's last good configuration, in the backend beside the stack (the stack tag
+`jockey:last-good`, gzip-compressed JSON), so any worker on any machine can roll back any
+tenant. It holds secret *references* only (`fromEnv`, `fromFile`, ARNs), never a secret
+value, and the image pinned to the digest that ran. When a later `up` fails and the cluster
+shows its rollout did not finish, `RolloutGuard` runs `up` again with that spec (its secrets
+resolved again from their sources), so the tenant is back where it was; the old pods serve
+throughout (RollingUpdate with maxUnavailable 0). A first deployment has nothing to roll back
+to; `--no-rollback` (`rollback=False`) leaves the failed state for debugging.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import logging
 import os
+import sys
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import pulumi.automation as auto
@@ -27,7 +30,6 @@ from automation._engine_events import to_operation_event
 from automation._events import OperationEvent
 from automation._request import OperationRequest
 from automation._results import Operation
-from automation._settings import Settings
 from automation.live._cluster import ClusterError, uses_live_cluster
 from automation.live._model import KubernetesStatus, Phase
 from automation.live._phases import RolloutPhase, RolloutPhases
@@ -36,17 +38,14 @@ from infra.spec import DeploymentSpec, SpecError, resolve_pull_secret, resolve_s
 
 log = logging.getLogger("jockey.rollback")
 
-LAST_GOOD_FILE = "last-good-spec.json"
+LAST_GOOD_TAG = "jockey:last-good"
+"""The stack tag holding the last good configuration: `v1:` + base64url(gzip(spec JSON))."""
+_FORMAT = "v1:"
 _DIGEST_MARK = "@sha256:"
 
 
-def last_good_path(settings: Settings, stack: str) -> Path:
-    """Where the stack's last good configuration is kept."""
-    return settings.work_dir(stack) / LAST_GOOD_FILE
-
-
-def remember(settings: Settings, spec: DeploymentSpec, outputs: Mapping[str, Any]) -> Path:
-    """Keep `spec` as the stack's last good configuration (atomically; owner-only).
+def encode_last_good(spec: DeploymentSpec, outputs: Mapping[str, Any]) -> str:
+    """The tag value for `spec` after a successful `up` with these outputs.
 
     A built image is pinned to the digest reference the `up` pushed (the `image` output), so
     a rollback redeploys what ran, not whatever the build context holds by then.
@@ -55,25 +54,51 @@ def remember(settings: Settings, spec: DeploymentSpec, outputs: Mapping[str, Any
     image = outputs.get("image")
     if spec.agent.image.build is not None and isinstance(image, str) and _DIGEST_MARK in image:
         data["agent"]["image"] = {"ref": image}
-    path = last_good_path(settings, spec.stack_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        json.dump(data, handle, indent=2, sort_keys=True)
-    partial.replace(path)
-    return path
+    packed = gzip.compress(json.dumps(data, sort_keys=True).encode(), mtime=0)
+    return _FORMAT + base64.urlsafe_b64encode(packed).decode()
 
 
-def recall(settings: Settings, stack: str) -> DeploymentSpec | None:
-    """The stack's last good configuration, or None (never deployed, or unreadable)."""
-    path = last_good_path(settings, stack)
+def decode_last_good(value: str) -> DeploymentSpec:
+    """The spec a tag value holds.
+
+    Raises:
+        ValueError: the value is not a last good configuration this version can read.
+    """
+    if not value.startswith(_FORMAT):
+        raise ValueError(f"unknown format {value[:8]!r}")
     try:
-        return DeploymentSpec.model_validate(json.loads(path.read_text()))
-    except FileNotFoundError:
+        data = json.loads(gzip.decompress(base64.urlsafe_b64decode(value[len(_FORMAT) :])))
+        return DeploymentSpec.model_validate(data)
+    except (OSError, EOFError, ValidationError) as error:
+        raise ValueError(str(error)) from error
+
+
+def remember(stack: auto.Stack, spec: DeploymentSpec, outputs: Mapping[str, Any]) -> None:
+    """Keep `spec` as the stack's last good configuration (a failure to do so only warns)."""
+    try:
+        stack.workspace.set_tag(stack.name, LAST_GOOD_TAG, encode_last_good(spec, outputs))
+    except auto.CommandError as error:
+        first = " ".join(str(error).strip().splitlines()[:1])
+        print(
+            f"[{stack.name}] warning: could not keep the last good configuration ({first}); "
+            "a failed rollout before the next successful `up` cannot be rolled back",
+            file=sys.stderr,
+        )
+
+
+def recall(stack: auto.Stack) -> DeploymentSpec | None:
+    """The stack's last good configuration, or None (never deployed, or unreadable)."""
+    try:
+        value = stack.workspace.list_tags(stack.name).get(LAST_GOOD_TAG)
+    except auto.CommandError as error:
+        log.warning("could not read the last good configuration of %s: %s", stack.name, error)
         return None
-    except (OSError, ValueError, ValidationError) as error:
-        log.warning("ignoring unreadable last good configuration %s: %s", path, error)
+    if not value:
+        return None
+    try:
+        return decode_last_good(value)
+    except ValueError as error:
+        log.warning("ignoring an unreadable last good configuration of %s: %s", stack.name, error)
         return None
 
 
@@ -100,7 +125,6 @@ class RolloutGuard:
 
     Args:
         request: the operation (only `up` of a spec is guarded).
-        settings: where the last good configuration lives.
         publish: where phase events (and the rollback's engine events) go.
         cancelled: whether the operation was cancelled (a cancelled `up` is not rolled back).
         read_kubernetes: reads the tenant's live status (tests pass their own).
@@ -109,13 +133,11 @@ class RolloutGuard:
     def __init__(
         self,
         request: OperationRequest,
-        settings: Settings,
         publish: Callable[[OperationEvent], None],
         cancelled: Callable[[], bool] = lambda: False,
         read_kubernetes: Callable[[DeploymentSpec], KubernetesStatus] | None = None,
     ) -> None:
         self._request = request
-        self._settings = settings
         self._publish = publish
         self._cancelled = cancelled
         self._read_kubernetes = read_kubernetes
@@ -131,7 +153,7 @@ class RolloutGuard:
             self.phases.observe(event)
 
     def run(self, stack: auto.Stack, engine: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        """Run the engine call; remember a success, roll back a failed rollout, re-raise."""
+        """Run the engine call; roll back a failed rollout and re-raise."""
         try:
             outputs = engine()
         except auto.CommandError:
@@ -139,10 +161,18 @@ class RolloutGuard:
                 self._after_failure(stack)
             raise
         if self._active:
-            assert self._request.spec is not None
-            remember(self._settings, self._request.spec, outputs)
             self.phases.reach(RolloutPhase.RUNNING, "up finished")
         return outputs
+
+    def keep_last_good(self, stack: auto.Stack, outputs: Mapping[str, Any]) -> None:
+        """After a successful `up` of a cluster tenant, keep its spec as the last good one.
+
+        Called once the operation's other tag writes are done: the backend stores a stack's
+        tags as one document, so two writers at once could lose one's change.
+        """
+        spec = self._request.spec
+        if self._active and spec is not None and uses_live_cluster(spec):
+            remember(stack, spec, outputs)
 
     def explain(self, error: str | None) -> str | None:
         """The operation's error, led by the rollout's reason and what the rollback did."""
@@ -181,7 +211,7 @@ class RolloutGuard:
         if not rollback_enabled():
             self.phases.reach(failed, f"{self.reason}; not rolled back (--no-rollback)")
             return
-        last_good = recall(self._settings, self._request.stack)
+        last_good = recall(stack)
         if last_good is None:
             self.phases.reach(failed, f"{self.reason}; first deployment: nothing to roll back to")
             return
@@ -221,10 +251,11 @@ class RolloutGuard:
 
 
 __all__ = [
-    "LAST_GOOD_FILE",
+    "LAST_GOOD_TAG",
     "ROLLBACK_VARIABLE",
     "RolloutGuard",
-    "last_good_path",
+    "decode_last_good",
+    "encode_last_good",
     "not_ready_reason",
     "recall",
     "remember",

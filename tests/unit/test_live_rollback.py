@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,11 @@ from pulumi.automation._cmd import CommandResult
 from automation._events import EventKind, OperationEvent
 from automation._request import OperationRequest
 from automation._results import Operation
-from automation._settings import Settings
 from automation.live import Phase
 from automation.live._model import KubernetesStatus, PodProblem, ReplicaCounts, RolloutState
 from automation.live._rollback import (
+    LAST_GOOD_TAG,
     RolloutGuard,
-    last_good_path,
     not_ready_reason,
     recall,
     remember,
@@ -53,10 +53,6 @@ def make_spec(tmp_path: Path, image: str = IMAGE, **cluster: Any) -> DeploymentS
     )
 
 
-def settings(tmp_path: Path) -> Settings:
-    return Settings(tmp_path / "home", "file:///nowhere", "passphrase", "test", tmp_path / "logs")
-
-
 def stuck(reason: str = "CrashLoopBackOff") -> KubernetesStatus:
     return KubernetesStatus(
         phase=Phase.FAILED,
@@ -70,8 +66,25 @@ def stuck(reason: str = "CrashLoopBackOff") -> KubernetesStatus:
     )
 
 
+class FakeWorkspace:
+    """The stack tags a backend keeps (one document per stack, as the engine stores them)."""
+
+    def __init__(self) -> None:
+        self.tags: dict[str, dict[str, str]] = {}
+
+    def set_tag(self, stack: str, key: str, value: str) -> None:
+        self.tags.setdefault(stack, {})[key] = value
+
+    def list_tags(self, stack: str) -> dict[str, str]:
+        return dict(self.tags.get(stack, {}))
+
+
 class FakeStack:
-    def __init__(self, fail: bool = False) -> None:
+    """A tenant stack: its `up`s recorded, its tags in a backend machines share."""
+
+    def __init__(self, fail: bool = False, workspace: FakeWorkspace | None = None) -> None:
+        self.name = "acme-dev"
+        self.workspace = workspace or FakeWorkspace()
         self.ups: list[dict[str, Any]] = []
         self.fail = fail
 
@@ -90,12 +103,10 @@ def request(spec: DeploymentSpec, operation: Operation = Operation.UP) -> Operat
 
 
 def guard_for(
-    tmp_path: Path, spec: DeploymentSpec, live: KubernetesStatus
+    spec: DeploymentSpec, live: KubernetesStatus
 ) -> tuple[RolloutGuard, list[OperationEvent]]:
     events: list[OperationEvent] = []
-    guard = RolloutGuard(
-        request(spec), settings(tmp_path), events.append, read_kubernetes=lambda _: live
-    )
+    guard = RolloutGuard(request(spec), events.append, read_kubernetes=lambda _: live)
     return guard, events
 
 
@@ -103,27 +114,28 @@ def phases(events: list[OperationEvent]) -> list[str | None]:
     return [event.phase for event in events if event.kind is EventKind.PHASE]
 
 
-def test_the_last_good_spec_round_trips_without_secret_values(
+def test_the_last_good_spec_lives_in_the_backend_without_secret_values(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ACME_OPENAI_API_KEY", CANARY)
     spec = make_spec(tmp_path)
-    path = remember(settings(tmp_path), spec, {"image": IMAGE})
-    assert path == last_good_path(settings(tmp_path), "acme-dev")
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert CANARY not in path.read_text()
-    assert json.loads(path.read_text())["agent"]["secretEnv"] == {
-        "OPENAI_API_KEY": {"fromEnv": "ACME_OPENAI_API_KEY"}
-    }
-    assert recall(settings(tmp_path), "acme-dev") == spec
+    machine_a = FakeStack()
+    remember(machine_a, spec, {"image": IMAGE})  # type: ignore[arg-type]
+    value = machine_a.workspace.tags["acme-dev"][LAST_GOOD_TAG]
+    stored = json.loads(gzip.decompress(base64.urlsafe_b64decode(value.removeprefix("v1:"))))
+    assert CANARY not in json.dumps(stored)
+    assert stored["agent"]["secretEnv"] == {"OPENAI_API_KEY": {"fromEnv": "ACME_OPENAI_API_KEY"}}
+    machine_b = FakeStack(workspace=machine_a.workspace)  # another worker, the same backend
+    assert recall(machine_b) == spec  # type: ignore[arg-type]
 
 
-def test_nothing_recalled_before_a_first_success_or_from_a_broken_file(tmp_path: Path) -> None:
-    assert recall(settings(tmp_path), "acme-dev") is None
-    path = last_good_path(settings(tmp_path), "acme-dev")
-    path.parent.mkdir(parents=True)
-    path.write_text("{not json")
-    assert recall(settings(tmp_path), "acme-dev") is None
+def test_nothing_recalled_before_a_first_success_or_from_a_broken_tag() -> None:
+    stack = FakeStack()
+    assert recall(stack) is None  # type: ignore[arg-type]
+    not_gzip = "v1:" + base64.urlsafe_b64encode(b"x").decode()
+    for broken in ("v1:not-base64!", "v9:whatever", not_gzip):
+        stack.workspace.set_tag("acme-dev", LAST_GOOD_TAG, broken)
+        assert recall(stack) is None  # type: ignore[arg-type]
 
 
 def test_the_switch_travels_in_the_workers_environment(tmp_path: Path) -> None:
@@ -138,9 +150,13 @@ def test_the_switch_travels_in_the_workers_environment(tmp_path: Path) -> None:
 
 def test_a_success_is_remembered_and_reported_running(tmp_path: Path) -> None:
     spec = make_spec(tmp_path)
-    guard, events = guard_for(tmp_path, spec, stuck())
-    assert guard.run(FakeStack(), lambda: {"image": IMAGE}) == {"image": IMAGE}  # type: ignore[arg-type]
-    assert recall(settings(tmp_path), "acme-dev") == spec
+    guard, events = guard_for(spec, stuck())
+    stack = FakeStack()
+    outputs = guard.run(stack, lambda: {"image": IMAGE})  # type: ignore[arg-type]
+    assert outputs == {"image": IMAGE}
+    assert recall(stack) is None, "kept only once the operation's other tag writes are done"  # type: ignore[arg-type]
+    guard.keep_last_good(stack, outputs)  # type: ignore[arg-type]
+    assert recall(stack) == spec  # type: ignore[arg-type]
     assert phases(events) == ["running"]
 
 
@@ -150,10 +166,10 @@ def test_a_failed_rollout_rolls_back_to_the_last_good_spec(
     monkeypatch.setenv("ACME_OPENAI_API_KEY", CANARY)
     monkeypatch.delenv(ROLLBACK_VARIABLE, raising=False)
     good = make_spec(tmp_path)
-    remember(settings(tmp_path), good, {})
-    bad = make_spec(tmp_path, image="ghcr.io/jockey-dev/echo-agent@sha256:" + "cd" * 32)
-    guard, events = guard_for(tmp_path, bad, stuck())
     stack = FakeStack()
+    remember(stack, good, {})  # type: ignore[arg-type]
+    bad = make_spec(tmp_path, image="ghcr.io/jockey-dev/echo-agent@sha256:" + "cd" * 32)
+    guard, events = guard_for(bad, stuck())
     with pytest.raises(auto.CommandError):
         guard.run(stack, failing_engine)  # type: ignore[arg-type]
     assert guard.rolled_back
@@ -168,7 +184,7 @@ def test_a_failed_rollout_rolls_back_to_the_last_good_spec(
 
 
 def test_a_first_deployment_has_nothing_to_roll_back_to(tmp_path: Path) -> None:
-    guard, events = guard_for(tmp_path, make_spec(tmp_path), stuck())
+    guard, events = guard_for(make_spec(tmp_path), stuck())
     stack = FakeStack()
     with pytest.raises(auto.CommandError):
         guard.run(stack, failing_engine)  # type: ignore[arg-type]
@@ -183,9 +199,9 @@ def test_no_rollback_leaves_the_failed_state(
 ) -> None:
     monkeypatch.setenv(ROLLBACK_VARIABLE, "off")
     spec = make_spec(tmp_path)
-    remember(settings(tmp_path), spec, {})
-    guard, events = guard_for(tmp_path, spec, stuck())
     stack = FakeStack()
+    remember(stack, spec, {})  # type: ignore[arg-type]
+    guard, events = guard_for(spec, stuck())
     with pytest.raises(auto.CommandError):
         guard.run(stack, failing_engine)  # type: ignore[arg-type]
     assert stack.ups == [] and not guard.rolled_back
@@ -196,10 +212,10 @@ def test_a_failure_elsewhere_with_a_running_deployment_is_not_rolled_back(
     tmp_path: Path,
 ) -> None:
     spec = make_spec(tmp_path)
-    remember(settings(tmp_path), spec, {})
-    running = KubernetesStatus(phase=Phase.RUNNING, namespace="acme-dev", deployment="support-bot")
-    guard, _ = guard_for(tmp_path, spec, running)
     stack = FakeStack()
+    remember(stack, spec, {})  # type: ignore[arg-type]
+    running = KubernetesStatus(phase=Phase.RUNNING, namespace="acme-dev", deployment="support-bot")
+    guard, _ = guard_for(spec, running)
     with pytest.raises(auto.CommandError):
         guard.run(stack, failing_engine)  # type: ignore[arg-type]
     assert stack.ups == [] and guard.reason is None
@@ -210,10 +226,11 @@ def test_a_failed_rollback_is_reported(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("ACME_OPENAI_API_KEY", CANARY)
     monkeypatch.delenv(ROLLBACK_VARIABLE, raising=False)
     spec = make_spec(tmp_path)
-    remember(settings(tmp_path), spec, {})
-    guard, events = guard_for(tmp_path, spec, stuck())
+    stack = FakeStack(fail=True)
+    remember(stack, spec, {})  # type: ignore[arg-type]
+    guard, events = guard_for(spec, stuck())
     with pytest.raises(auto.CommandError):
-        guard.run(FakeStack(fail=True), failing_engine)  # type: ignore[arg-type]
+        guard.run(stack, failing_engine)  # type: ignore[arg-type]
     assert not guard.rolled_back
     assert phases(events) == ["failed", "rolling-back", "failed"]
     assert "the rollback failed too" in (guard.explain("x") or "")
@@ -221,15 +238,16 @@ def test_a_failed_rollback_is_reported(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_render_mode_and_other_operations_are_not_guarded(tmp_path: Path) -> None:
     rendered = make_spec(tmp_path, renderDir=str(tmp_path / "out"))
-    guard, events = guard_for(tmp_path, rendered, stuck())
+    guard, events = guard_for(rendered, stuck())
     with pytest.raises(auto.CommandError):
         guard.run(FakeStack(), failing_engine)  # type: ignore[arg-type]
     assert guard.reason is None and phases(events) == ["failed"]
-    preview = RolloutGuard(
-        request(make_spec(tmp_path), Operation.PREVIEW), settings(tmp_path), print
-    )
-    assert preview.run(FakeStack(), dict) == {}  # type: ignore[arg-type]
-    assert recall(settings(tmp_path), "acme-dev") is None
+    stack = FakeStack()
+    guard.keep_last_good(stack, {})  # type: ignore[arg-type]
+    preview = RolloutGuard(request(make_spec(tmp_path), Operation.PREVIEW), print)
+    assert preview.run(stack, dict) == {}  # type: ignore[arg-type]
+    preview.keep_last_good(stack, {})  # type: ignore[arg-type]
+    assert recall(stack) is None, "no rollback target: nothing live, or nothing deployed"  # type: ignore[arg-type]
 
 
 def test_the_reason_names_counts_and_pods() -> None:
