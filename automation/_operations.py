@@ -26,12 +26,13 @@ from automation._engine_events import retry_event, to_operation_event
 from automation._errors import InvalidSpecError, JockeyError
 from automation._events import EventDispatcher, OperationEvent
 from automation._lease import hold_lease
+from automation._readback import EngineReadback
 from automation._repair import mark_needs_repair, repair_stack
 from automation._report import tenant_preview_from_events
 from automation._request import OperationRequest
 from automation._results import Operation, OperationResult, redact_outputs
 from automation._settings import load_settings
-from automation._stack import open_stack
+from automation._stack import TenantStack, open_stack
 from automation._state_files import require_headroom, stack_files
 from automation._toolchain import find_toolchain
 from automation.fleet._hooks import fleet_bookkeeping, refreshes_first
@@ -111,12 +112,38 @@ def _kept_on_destroy(events: list[engine_events.EngineEvent]) -> tuple[str, ...]
     return tuple(kept)
 
 
+_READBACK_KINDS = {
+    Operation.UP: "update",
+    Operation.DESTROY: "destroy",
+    Operation.REFRESH: "refresh",
+}
+"""The engine calls whose read-backs the events answer (and the summary kind they report)."""
+
+
 def _run_engine(
-    stack: auto.Stack,
+    stack: TenantStack,
     request: OperationRequest,
     on_event: Callable[[engine_events.EngineEvent], None],
 ) -> dict[str, Any]:
     """Run the operation; returns the stack's outputs after it, secrets redacted."""
+    kind = _READBACK_KINDS.get(request.operation)
+    if kind is None:
+        return _call_engine(stack, request, on_event)
+    readback = EngineReadback(kind)
+
+    def observe(event: engine_events.EngineEvent) -> None:
+        readback.observe(event)
+        on_event(event)
+
+    with stack.answered_from(readback):
+        return _call_engine(stack, request, observe)
+
+
+def _call_engine(
+    stack: TenantStack,
+    request: OperationRequest,
+    on_event: Callable[[engine_events.EngineEvent], None],
+) -> dict[str, Any]:
     operation = request.operation
     common: dict[str, Any] = {"on_event": on_event, "color": "never"}
     if operation is Operation.PREVIEW and request.spec is None:

@@ -10,12 +10,16 @@ can run any tenant.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pulumi.automation as auto
+from pulumi.automation._stack import StackInitMode
 from semver import VersionInfo
 
 from automation._errors import StackNotFoundError
+from automation._readback import EngineReadback
 from automation._settings import Settings
 from automation._toolchain import Toolchain
 
@@ -47,6 +51,38 @@ class _TenantWorkspace(auto.LocalWorkspace):
             text = str(error)
             if "failed to delete stack tags file" not in text or "key not found" not in text:
                 raise
+
+
+class TenantStack(auto.Stack):
+    """A tenant's stack whose engine calls skip the Automation API's read-backs.
+
+    While `answered_from(readback)` is active, `outputs()` and `info()` are answered from the
+    engine call's own events (see `automation._readback`), which saves two or three CLI
+    processes per `up`, `destroy` or `refresh`; outside it they read the backend as usual.
+    """
+
+    def __init__(self, name: str, workspace: auto.Workspace, mode: StackInitMode) -> None:
+        super().__init__(name, workspace, mode)
+        self._readback: EngineReadback | None = None
+
+    @contextmanager
+    def answered_from(self, readback: EngineReadback) -> Iterator[None]:
+        """Answer read-backs from `readback` for the duration of the block."""
+        self._readback = readback
+        try:
+            yield
+        finally:
+            self._readback = None
+
+    def outputs(self) -> auto.OutputMap:
+        """The stack's outputs (from the engine's events when they carry them)."""
+        found = self._readback.outputs() if self._readback is not None else None
+        return found if found is not None else super().outputs()
+
+    def info(self, show_secrets: bool = True) -> auto.UpdateSummary | None:
+        """The last update's summary (from the engine's events when they carry it)."""
+        found = self._readback.summary() if self._readback is not None else None
+        return found if found is not None else super().info(show_secrets)
 
 
 def workspace_options(
@@ -102,7 +138,7 @@ def open_stack(
     *,
     create: bool,
     tenant: str | None = None,
-) -> auto.Stack:
+) -> TenantStack:
     """Create or select the stack in its work directory.
 
     Raises:
@@ -110,9 +146,9 @@ def open_stack(
     """
     workspace = open_workspace(settings, toolchain, settings.work_dir(stack), program)
     if create:
-        return auto.Stack.create_or_select(stack, workspace)
+        return TenantStack(stack, workspace, StackInitMode.CREATE_OR_SELECT)
     try:
-        return auto.Stack.select(stack, workspace)
+        return TenantStack(stack, workspace, StackInitMode.SELECT)
     except auto.StackNotFoundError as error:
         raise StackNotFoundError(
             "stack does not exist in the backend",

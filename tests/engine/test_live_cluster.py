@@ -263,6 +263,9 @@ def test_a_rollout_that_never_gets_ready_is_rolled_back_to_the_previous_image(
     good = write_spec(tenant_files, live_cluster, "live-rollback", replicas=1)
     result, _ = up(good)
     assert result.ok, result.error
+    # The next `up` runs as on a machine that has never seen the tenant: the last good
+    # configuration comes from the backend, not from this machine's disk.
+    shutil.rmtree(tenant_files.home / "stacks" / "live-rollback-dev")
     bad = write_spec(
         tenant_files, live_cluster, "live-rollback", replicas=1, image=NEVER_READY_IMAGE
     )
