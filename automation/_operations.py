@@ -126,6 +126,21 @@ def _run_engine(
     on_event: Callable[[engine_events.EngineEvent], None],
 ) -> dict[str, Any]:
     """Run the operation; returns the stack's outputs after it, secrets redacted."""
+    try:
+        return _call_engine_reading_back(stack, request, on_event)
+    except auto.StackNotFoundError:
+        if not stack.assumed:
+            raise
+        # Removed from the backend since this machine last used it; the engine did nothing.
+        stack.create_in_backend()
+        return _call_engine_reading_back(stack, request, on_event)
+
+
+def _call_engine_reading_back(
+    stack: TenantStack,
+    request: OperationRequest,
+    on_event: Callable[[engine_events.EngineEvent], None],
+) -> dict[str, Any]:
     kind = _READBACK_KINDS.get(request.operation)
     if kind is None:
         return _call_engine(stack, request, on_event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -129,3 +130,33 @@ def test_render_writes_manifests_without_touching_the_tenant_stack(
     assert sorted(done.stdout.split()) == sorted(str(path) for path in manifests(out))
     assert not automation.status("acme", "dev").exists, "the tenant's stack was not created"
     assert manifests(tenant_files.out / "acme") == [], "the spec's own renderDir is untouched"
+
+
+def test_a_stack_removed_behind_jockeys_back_is_made_again_by_the_next_up(
+    tenant_files: TenantFiles, tmp_path: Path
+) -> None:
+    from automation._settings import load_settings
+    from automation._toolchain import find_toolchain
+
+    spec = load_spec_file(tenant_files.write("zeta"))
+    assert automation.up(spec).ok
+    toolchain = find_toolchain()
+    settings = load_settings()
+    outside = tmp_path / "outside"  # someone else's checkout, on the same backend
+    outside.mkdir()
+    (outside / "Pulumi.yaml").write_text("name: jockey\nruntime: python\n")
+    removed = subprocess.run(
+        [str(toolchain.pulumi), "stack", "rm", "--force", "--yes", "--stack", "zeta-dev"],
+        cwd=outside,
+        env=toolchain.env({**os.environ, "PULUMI_BACKEND_URL": settings.backend_url}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert removed.returncode == 0, removed.stderr
+    assert automation.list_stacks() == []
+
+    again = automation.up(spec)
+    assert again.ok, again.error
+    assert again.changes.create > 0, "the stack was made again and the tenant deployed into it"
+    assert [s.stack for s in automation.list_stacks()] == ["zeta-dev"]
