@@ -264,9 +264,8 @@ def execute(
                         secret_values,
                         toolchain.version,
                         settings.work_dir(request.stack),
-                    ):
-                        outputs = guard.run(stack, engine_with_retries)
-                    guard.keep_last_good(stack, outputs)
+                    ) as deployed:
+                        outputs = deployed.outputs = guard.run(stack, engine_with_retries)
             except auto.CommandError as command_error:
                 failure = str(command_error)
                 code = engine_exit_code(failure)

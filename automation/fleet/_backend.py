@@ -12,9 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from automation._api import list_stacks
+from automation._deploy_record import RECORD_TAG, DeployRecord
 from automation._settings import load_settings
 from automation._toolchain import find_toolchain
-from automation.fleet._fingerprint import FINGERPRINT_TAG
 from infra.spec import Environment
 
 TAG_READERS = 8
@@ -71,7 +71,7 @@ def read_fingerprints(stacks: Iterable[str]) -> Mapping[str, str | None]:
 
     def read(name: str) -> str | None:
         try:
-            return workspace.list_tags(name).get(FINGERPRINT_TAG)
+            return DeployRecord.decode(workspace.list_tags(name).get(RECORD_TAG)).fingerprint
         except auto.CommandError:
             return None
 

@@ -25,10 +25,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from automation._deploy_record import RECORD_TAG
 from infra.spec import DeploymentSpec
 
-FINGERPRINT_TAG = "jockey:fingerprint"
-"""The stack tag holding the fingerprint of the tenant's last successful `up`."""
+FINGERPRINT_TAG = RECORD_TAG
+"""The stack tag holding the fingerprint of the tenant's last successful `up` (first in the
+stack's record, `automation._deploy_record`)."""
 FORMAT = "v1"
 """Bumped when the inputs or the hash change: an older fingerprint never matches."""
 ITERATIONS = 20_000

@@ -2,9 +2,10 @@
 
 - `up` of a cluster tenant refreshes first (unless the request says not to), so a resource
   deleted or edited behind Jockey's back is put back; render mode has nothing to read back.
-- The fingerprint tag: removed as an `up` or `destroy` starts (a failed or killed one must
-  not leave a fingerprint that claims the stack matches its spec), written again after a
-  successful `up`.
+- The stack's record (`automation._deploy_record`): its fingerprint dropped as an `up` or
+  `destroy` starts (a failed or killed one must not leave a fingerprint that claims the stack
+  matches its spec), the record written again after a successful `up`, with the last good
+  configuration a rollback goes back to.
 - A pruning `destroy` also removes the stack (the engine's `destroy --remove`) and then
   Jockey's own record of it (its work directory, with the stack settings).
 
@@ -19,17 +20,15 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from automation._deploy_record import RECORD_TAG, DeployRecord, encode_last_good
 from automation._request import OperationRequest
 from automation._results import Operation
-from automation.fleet._fingerprint import (
-    FINGERPRINT_TAG,
-    current_versions,
-    fingerprint,
-    fingerprint_material,
-)
+from automation.fleet._fingerprint import current_versions, fingerprint, fingerprint_material
+from automation.live._cluster import uses_live_cluster
 
 if TYPE_CHECKING:
     import pulumi.automation as auto
@@ -54,6 +53,13 @@ def refreshes_first(request: OperationRequest) -> bool:
     return request.operation is Operation.UP
 
 
+@dataclass
+class Deployed:
+    """What the caller tells the bookkeeping about a successful `up`: the stack's outputs."""
+
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+
+
 @contextmanager
 def fleet_bookkeeping(
     stack: auto.Stack,
@@ -61,12 +67,15 @@ def fleet_bookkeeping(
     secret_values: Mapping[str, str],
     cli_version: str,
     work_dir: Path,
-) -> Iterator[None]:
-    """Around the engine call of an `up` or `destroy`: the stack's fingerprint kept in step.
+) -> Iterator[Deployed]:
+    """Around the engine call of an `up` or `destroy`: the stack's record kept in step.
 
-    The fingerprint is forgotten while the engine starts (in a thread, so the removal costs no
-    time; it has always finished when the block is left), recorded again after a successful
-    `up`; after a successful pruning `destroy`, the stack's work directory goes too.
+    The record's fingerprint is forgotten while the engine starts (in a thread, so it costs
+    no time; it has always finished when the block is left); after a successful `up` the
+    record is written again, once: the new fingerprint and, for a cluster tenant, its spec as
+    the last good configuration (set `outputs` on the yielded `Deployed` so a built image is
+    pinned to its digest). After a successful pruning `destroy`, the stack's work directory
+    goes too.
 
     Args:
         stack: the tenant's stack.
@@ -75,22 +84,26 @@ def fleet_bookkeeping(
         cli_version: the Pulumi CLI's version.
         work_dir: the stack's work directory.
     """
+    deployed = Deployed()
     if request.operation not in (Operation.UP, Operation.DESTROY):
-        yield
+        yield deployed
         return
-    removal = _Background(lambda: forget_fingerprint(stack))
+    keep_last_good = request.operation is Operation.UP
+    removal = _Background(lambda: forget_fingerprint(stack, keep_last_good=keep_last_good))
     try:
-        yield
+        yield deployed
     except BaseException:
         if removal.wait() is not None:
             _warn(stack.name, f"could not forget the fingerprint ({removal.error})")
         raise
     removal.wait()  # a failed removal is overwritten (up) or irrelevant (destroy)
-    if request.operation is Operation.UP and request.spec is not None:
+    spec = request.spec
+    if request.operation is Operation.UP and spec is not None:
         material = fingerprint_material(
-            request.spec, secret_values, current_versions(cli_version), os.environ
+            spec, secret_values, current_versions(cli_version), os.environ
         )
-        record_fingerprint(stack, fingerprint(material))
+        last_good = encode_last_good(spec, deployed.outputs) if uses_live_cluster(spec) else None
+        record_fingerprint(stack, DeployRecord(fingerprint(material), last_good))
     elif request.remove_stack:
         shutil.rmtree(work_dir, ignore_errors=True)
 
@@ -119,23 +132,39 @@ def _warn(stack: str, message: str) -> None:
     print(f"[{stack}] warning: {message}", file=sys.stderr)
 
 
-def record_fingerprint(stack: auto.Stack, value: str) -> None:
-    """Tag the stack with its fingerprint; a failure only costs a later re-run, so it warns."""
+def record_fingerprint(stack: auto.Stack, record: DeployRecord) -> None:
+    """Write the stack's record; a failure only costs a later re-run, so it warns."""
     import pulumi.automation as auto
 
+    value = record.encode()
     try:
-        stack.workspace.set_tag(stack.name, FINGERPRINT_TAG, value)
+        if value is None:
+            stack.workspace.remove_tag(stack.name, RECORD_TAG)
+        else:
+            stack.workspace.set_tag(stack.name, RECORD_TAG, value)
     except auto.CommandError as error:
         first = " ".join(str(error).strip().splitlines()[:1])
         _warn(stack.name, f"could not record the fingerprint ({first}); the next sync runs it")
 
 
-def forget_fingerprint(stack: auto.Stack) -> None:
-    """Remove the fingerprint tag (nothing happens when there is none)."""
-    stack.workspace.remove_tag(stack.name, FINGERPRINT_TAG)
+def forget_fingerprint(stack: auto.Stack, *, keep_last_good: bool = True) -> None:
+    """Drop the record's fingerprint (keeping its last good configuration unless told not to).
+
+    A stack without a record is left as it is: no write.
+    """
+    recorded = DeployRecord.decode(stack.workspace.list_tags(stack.name).get(RECORD_TAG))
+    if recorded.encode() is None:
+        return
+    pending = recorded.pending() if keep_last_good else DeployRecord()
+    value = pending.encode()
+    if value is None:
+        stack.workspace.remove_tag(stack.name, RECORD_TAG)
+    else:
+        stack.workspace.set_tag(stack.name, RECORD_TAG, value)
 
 
 __all__ = [
+    "Deployed",
     "fleet_bookkeeping",
     "forget_fingerprint",
     "record_fingerprint",

@@ -1,30 +1,26 @@
 """Roll a failed `up` back to the tenant's last good configuration (runs in the worker).
 
 After every successful `up` of a cluster tenant, the spec that produced it is kept as the
-stack's last good configuration, in the backend beside the stack (the stack tag
-`jockey:last-good`, gzip-compressed JSON), so any worker on any machine can roll back any
-tenant. It holds secret *references* only (`fromEnv`, `fromFile`, ARNs), never a secret
-value, and the image pinned to the digest that ran. When a later `up` fails and the cluster
-shows its rollout did not finish, `RolloutGuard` runs `up` again with that spec (its secrets
-resolved again from their sources), so the tenant is back where it was; the old pods serve
-throughout (RollingUpdate with maxUnavailable 0). A first deployment has nothing to roll back
-to; `--no-rollback` (`rollback=False`) leaves the failed state for debugging.
+stack's last good configuration, in the backend beside the stack (in the stack's record,
+`automation._deploy_record`, written by the fleet's bookkeeping), so any worker on any
+machine can roll back any tenant. It holds secret *references* only (`fromEnv`, `fromFile`,
+ARNs), never a secret value, and the image pinned to the digest that ran. When a later `up`
+fails and the cluster shows its rollout did not finish, `RolloutGuard` runs `up` again with
+that spec (its secrets resolved again from their sources), so the tenant is back where it was;
+the old pods serve throughout (RollingUpdate with maxUnavailable 0). A first deployment has
+nothing to roll back to; `--no-rollback` (`rollback=False`) leaves the failed state for debugging.
 """
 
 from __future__ import annotations
 
-import base64
-import gzip
-import json
 import logging
 import os
-import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi.automation as auto
-from pydantic import ValidationError
 
+from automation._deploy_record import RECORD_TAG, DeployRecord, decode_last_good
 from automation._engine_errors import summarize_failure
 from automation._engine_events import to_operation_event
 from automation._events import OperationEvent
@@ -38,65 +34,19 @@ from infra.spec import DeploymentSpec, SpecError, resolve_pull_secret, resolve_s
 
 log = logging.getLogger("jockey.rollback")
 
-LAST_GOOD_TAG = "jockey:last-good"
-"""The stack tag holding the last good configuration: `v1:` + base64url(gzip(spec JSON))."""
-_FORMAT = "v1:"
-_DIGEST_MARK = "@sha256:"
-
-
-def encode_last_good(spec: DeploymentSpec, outputs: Mapping[str, Any]) -> str:
-    """The tag value for `spec` after a successful `up` with these outputs.
-
-    A built image is pinned to the digest reference the `up` pushed (the `image` output), so
-    a rollback redeploys what ran, not whatever the build context holds by then.
-    """
-    data = spec.model_dump(mode="json", by_alias=True, exclude_none=True)
-    image = outputs.get("image")
-    if spec.agent.image.build is not None and isinstance(image, str) and _DIGEST_MARK in image:
-        data["agent"]["image"] = {"ref": image}
-    packed = gzip.compress(json.dumps(data, sort_keys=True).encode(), mtime=0)
-    return _FORMAT + base64.urlsafe_b64encode(packed).decode()
-
-
-def decode_last_good(value: str) -> DeploymentSpec:
-    """The spec a tag value holds.
-
-    Raises:
-        ValueError: the value is not a last good configuration this version can read.
-    """
-    if not value.startswith(_FORMAT):
-        raise ValueError(f"unknown format {value[:8]!r}")
-    try:
-        data = json.loads(gzip.decompress(base64.urlsafe_b64decode(value[len(_FORMAT) :])))
-        return DeploymentSpec.model_validate(data)
-    except (OSError, EOFError, ValidationError) as error:
-        raise ValueError(str(error)) from error
-
-
-def remember(stack: auto.Stack, spec: DeploymentSpec, outputs: Mapping[str, Any]) -> None:
-    """Keep `spec` as the stack's last good configuration (a failure to do so only warns)."""
-    try:
-        stack.workspace.set_tag(stack.name, LAST_GOOD_TAG, encode_last_good(spec, outputs))
-    except auto.CommandError as error:
-        first = " ".join(str(error).strip().splitlines()[:1])
-        print(
-            f"[{stack.name}] warning: could not keep the last good configuration ({first}); "
-            "a failed rollout before the next successful `up` cannot be rolled back",
-            file=sys.stderr,
-        )
-
 
 def recall(stack: auto.Stack) -> DeploymentSpec | None:
     """The stack's last good configuration, or None (never deployed, or unreadable)."""
     try:
-        value = stack.workspace.list_tags(stack.name).get(LAST_GOOD_TAG)
+        value = stack.workspace.list_tags(stack.name).get(RECORD_TAG)
     except auto.CommandError as error:
         log.warning("could not read the last good configuration of %s: %s", stack.name, error)
         return None
-    if not value:
+    last_good = DeployRecord.decode(value).last_good
+    if last_good is None:
         return None
     try:
-        return decode_last_good(value)
+        return decode_last_good(last_good)
     except ValueError as error:
         log.warning("ignoring an unreadable last good configuration of %s: %s", stack.name, error)
         return None
@@ -163,16 +113,6 @@ class RolloutGuard:
         if self._active:
             self.phases.reach(RolloutPhase.RUNNING, "up finished")
         return outputs
-
-    def keep_last_good(self, stack: auto.Stack, outputs: Mapping[str, Any]) -> None:
-        """After a successful `up` of a cluster tenant, keep its spec as the last good one.
-
-        Called once the operation's other tag writes are done: the backend stores a stack's
-        tags as one document, so two writers at once could lose one's change.
-        """
-        spec = self._request.spec
-        if self._active and spec is not None and uses_live_cluster(spec):
-            remember(stack, spec, outputs)
 
     def explain(self, error: str | None) -> str | None:
         """The operation's error, led by the rollout's reason and what the rollback did."""
@@ -251,13 +191,9 @@ class RolloutGuard:
 
 
 __all__ = [
-    "LAST_GOOD_TAG",
     "ROLLBACK_VARIABLE",
     "RolloutGuard",
-    "decode_last_good",
-    "encode_last_good",
     "not_ready_reason",
     "recall",
-    "remember",
     "rollback_enabled",
 ]

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from automation._deploy_record import DeployRecord, decode_last_good
 from automation._request import OperationRequest
 from automation._results import Operation
 from automation.fleet._fingerprint import FINGERPRINT_TAG, current_versions, matches
 from automation.fleet._fingerprint import fingerprint_material as material_of
-from automation.fleet._hooks import fleet_bookkeeping, refreshes_first
+from automation.fleet._hooks import Deployed, fleet_bookkeeping, refreshes_first
 from infra.spec import DeploymentSpec, load_spec_file
 from tests.engine.engine_support import TenantFiles
 
@@ -35,6 +36,9 @@ class FakeWorkspace:
     def remove_tag(self, _stack: str, key: str) -> None:
         self.calls.append(f"remove {key}")
         self.tags.pop(key, None)
+
+    def list_tags(self, _stack: str) -> dict[str, str]:
+        return dict(self.tags)
 
 
 @dataclass
@@ -84,7 +88,7 @@ def test_render_mode_never_refreshes(rendered: DeploymentSpec) -> None:
 
 def _bookkeeping(
     stack: FakeStack, request: OperationRequest, work_dir: Path, secrets: dict[str, str]
-) -> AbstractContextManager[None]:
+) -> AbstractContextManager[Deployed]:
     return fleet_bookkeeping(stack, request, secrets, "3.274.1", work_dir)  # type: ignore[arg-type]
 
 
@@ -131,6 +135,7 @@ def test_the_removal_overlaps_the_engine_and_ends_before_the_record(
     rendered: DeploymentSpec, tmp_path: Path
 ) -> None:
     stack = FakeStack()
+    stack.workspace.tags[FINGERPRINT_TAG] = "v1:old"
     removing = threading.Event()
     release = threading.Event()
     original = stack.workspace.remove_tag
@@ -164,3 +169,37 @@ def test_a_plain_destroy_keeps_it(tmp_path: Path) -> None:
     with _bookkeeping(FakeStack("old-dev"), request, work_dir, {}):
         pass
     assert work_dir.exists()
+
+
+def test_a_cluster_tenants_record_keeps_its_last_good_spec_through_a_failed_up(
+    on_cluster: DeploymentSpec, tmp_path: Path
+) -> None:
+    stack = FakeStack()
+    digest = "ghcr.io/jockey-dev/echo-agent@sha256:" + "ab" * 32
+    with _bookkeeping(stack, _request(Operation.UP, on_cluster), tmp_path, {}) as deployed:
+        deployed.outputs = {"image": digest}
+    assert stack.workspace.calls == [f"set {FINGERPRINT_TAG}"], "one write; nothing to forget"
+    record = DeployRecord.decode(stack.workspace.tags[FINGERPRINT_TAG])
+    assert record.fingerprint and record.last_good
+    assert decode_last_good(record.last_good) == on_cluster
+
+    with (
+        pytest.raises(RuntimeError, match="rollout failed"),
+        _bookkeeping(stack, _request(Operation.UP, on_cluster), tmp_path, {}),
+    ):
+        raise RuntimeError("rollout failed")
+    kept = DeployRecord.decode(stack.workspace.tags[FINGERPRINT_TAG])
+    assert kept == DeployRecord(None, record.last_good), "no fingerprint; the rollback target"
+
+    with _bookkeeping(stack, _request(Operation.DESTROY, None), tmp_path, {}):
+        pass
+    assert FINGERPRINT_TAG not in stack.workspace.tags, "nothing deployed, nothing to go back to"
+
+
+def test_a_rendered_tenant_records_only_its_fingerprint(
+    rendered: DeploymentSpec, tmp_path: Path
+) -> None:
+    stack = FakeStack()
+    with _bookkeeping(stack, _request(Operation.UP, rendered), tmp_path, {}):
+        pass
+    assert DeployRecord.decode(stack.workspace.tags[FINGERPRINT_TAG]).last_good is None

@@ -12,19 +12,13 @@ import pulumi.automation as auto
 import pytest
 from pulumi.automation._cmd import CommandResult
 
+from automation._deploy_record import RECORD_TAG, DeployRecord, encode_last_good
 from automation._events import EventKind, OperationEvent
 from automation._request import OperationRequest
 from automation._results import Operation
 from automation.live import Phase
 from automation.live._model import KubernetesStatus, PodProblem, ReplicaCounts, RolloutState
-from automation.live._rollback import (
-    LAST_GOOD_TAG,
-    RolloutGuard,
-    not_ready_reason,
-    recall,
-    remember,
-    rollback_enabled,
-)
+from automation.live._rollback import RolloutGuard, not_ready_reason, recall, rollback_enabled
 from automation.live._switch import ROLLBACK_VARIABLE, with_rollback
 from infra.spec import DeploymentSpec
 
@@ -94,6 +88,12 @@ class FakeStack:
             raise auto.CommandError(CommandResult("", "error: still broken", 1))
 
 
+def remember(stack: FakeStack, spec: DeploymentSpec, outputs: dict[str, Any]) -> None:
+    """What the fleet's bookkeeping records after a successful `up` of a cluster tenant."""
+    record = DeployRecord("v1:fingerprint", encode_last_good(spec, outputs))
+    stack.workspace.set_tag(stack.name, RECORD_TAG, record.encode() or "")
+
+
 def failing_engine() -> dict[str, Any]:
     raise auto.CommandError(CommandResult("", "error: timed out waiting for the rollout", 1))
 
@@ -120,8 +120,9 @@ def test_the_last_good_spec_lives_in_the_backend_without_secret_values(
     monkeypatch.setenv("ACME_OPENAI_API_KEY", CANARY)
     spec = make_spec(tmp_path)
     machine_a = FakeStack()
-    remember(machine_a, spec, {"image": IMAGE})  # type: ignore[arg-type]
-    value = machine_a.workspace.tags["acme-dev"][LAST_GOOD_TAG]
+    remember(machine_a, spec, {"image": IMAGE})
+    value = DeployRecord.decode(machine_a.workspace.tags["acme-dev"][RECORD_TAG]).last_good
+    assert value is not None
     stored = json.loads(gzip.decompress(base64.urlsafe_b64decode(value.removeprefix("v1:"))))
     assert CANARY not in json.dumps(stored)
     assert stored["agent"]["secretEnv"] == {"OPENAI_API_KEY": {"fromEnv": "ACME_OPENAI_API_KEY"}}
@@ -129,12 +130,12 @@ def test_the_last_good_spec_lives_in_the_backend_without_secret_values(
     assert recall(machine_b) == spec  # type: ignore[arg-type]
 
 
-def test_nothing_recalled_before_a_first_success_or_from_a_broken_tag() -> None:
+def test_nothing_recalled_before_a_first_success_or_from_a_broken_record() -> None:
     stack = FakeStack()
     assert recall(stack) is None  # type: ignore[arg-type]
     not_gzip = "v1:" + base64.urlsafe_b64encode(b"x").decode()
-    for broken in ("v1:not-base64!", "v9:whatever", not_gzip):
-        stack.workspace.set_tag("acme-dev", LAST_GOOD_TAG, broken)
+    for broken in ("v1:fp", "- v1:not-base64!", "v1:fp v9:whatever", f"- {not_gzip}"):
+        stack.workspace.set_tag("acme-dev", RECORD_TAG, broken)
         assert recall(stack) is None  # type: ignore[arg-type]
 
 
@@ -148,15 +149,11 @@ def test_the_switch_travels_in_the_workers_environment(tmp_path: Path) -> None:
     assert not rollback_enabled({ROLLBACK_VARIABLE: "off"})
 
 
-def test_a_success_is_remembered_and_reported_running(tmp_path: Path) -> None:
+def test_a_success_is_reported_running(tmp_path: Path) -> None:
     spec = make_spec(tmp_path)
     guard, events = guard_for(spec, stuck())
-    stack = FakeStack()
-    outputs = guard.run(stack, lambda: {"image": IMAGE})  # type: ignore[arg-type]
+    outputs = guard.run(FakeStack(), lambda: {"image": IMAGE})  # type: ignore[arg-type]
     assert outputs == {"image": IMAGE}
-    assert recall(stack) is None, "kept only once the operation's other tag writes are done"  # type: ignore[arg-type]
-    guard.keep_last_good(stack, outputs)  # type: ignore[arg-type]
-    assert recall(stack) == spec  # type: ignore[arg-type]
     assert phases(events) == ["running"]
 
 
@@ -167,7 +164,7 @@ def test_a_failed_rollout_rolls_back_to_the_last_good_spec(
     monkeypatch.delenv(ROLLBACK_VARIABLE, raising=False)
     good = make_spec(tmp_path)
     stack = FakeStack()
-    remember(stack, good, {})  # type: ignore[arg-type]
+    remember(stack, good, {})
     bad = make_spec(tmp_path, image="ghcr.io/jockey-dev/echo-agent@sha256:" + "cd" * 32)
     guard, events = guard_for(bad, stuck())
     with pytest.raises(auto.CommandError):
@@ -200,7 +197,7 @@ def test_no_rollback_leaves_the_failed_state(
     monkeypatch.setenv(ROLLBACK_VARIABLE, "off")
     spec = make_spec(tmp_path)
     stack = FakeStack()
-    remember(stack, spec, {})  # type: ignore[arg-type]
+    remember(stack, spec, {})
     guard, events = guard_for(spec, stuck())
     with pytest.raises(auto.CommandError):
         guard.run(stack, failing_engine)  # type: ignore[arg-type]
@@ -213,7 +210,7 @@ def test_a_failure_elsewhere_with_a_running_deployment_is_not_rolled_back(
 ) -> None:
     spec = make_spec(tmp_path)
     stack = FakeStack()
-    remember(stack, spec, {})  # type: ignore[arg-type]
+    remember(stack, spec, {})
     running = KubernetesStatus(phase=Phase.RUNNING, namespace="acme-dev", deployment="support-bot")
     guard, _ = guard_for(spec, running)
     with pytest.raises(auto.CommandError):
@@ -227,7 +224,7 @@ def test_a_failed_rollback_is_reported(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.delenv(ROLLBACK_VARIABLE, raising=False)
     spec = make_spec(tmp_path)
     stack = FakeStack(fail=True)
-    remember(stack, spec, {})  # type: ignore[arg-type]
+    remember(stack, spec, {})
     guard, events = guard_for(spec, stuck())
     with pytest.raises(auto.CommandError):
         guard.run(stack, failing_engine)  # type: ignore[arg-type]
@@ -242,12 +239,8 @@ def test_render_mode_and_other_operations_are_not_guarded(tmp_path: Path) -> Non
     with pytest.raises(auto.CommandError):
         guard.run(FakeStack(), failing_engine)  # type: ignore[arg-type]
     assert guard.reason is None and phases(events) == ["failed"]
-    stack = FakeStack()
-    guard.keep_last_good(stack, {})  # type: ignore[arg-type]
     preview = RolloutGuard(request(make_spec(tmp_path), Operation.PREVIEW), print)
-    assert preview.run(stack, dict) == {}  # type: ignore[arg-type]
-    preview.keep_last_good(stack, {})  # type: ignore[arg-type]
-    assert recall(stack) is None, "no rollback target: nothing live, or nothing deployed"  # type: ignore[arg-type]
+    assert preview.run(FakeStack(), dict) == {}  # type: ignore[arg-type]
 
 
 def test_the_reason_names_counts_and_pods() -> None:
