@@ -6,6 +6,7 @@ The worker process (`automation._worker`) calls `execute`; nothing here forks or
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -38,6 +39,7 @@ from automation._toolchain import find_toolchain
 from automation.fleet._hooks import fleet_bookkeeping, refreshes_first
 from automation.live._cluster import uses_live_cluster
 from automation.live._rollback import RolloutGuard
+from infra._preload import preload_program
 from infra.spec import DeploymentSpec, SpecError, resolve_pull_secret, resolve_secret_values
 
 
@@ -201,6 +203,12 @@ def execute(
     program = inline_program(request.spec, secret_values, _resolve_pull_secret(request))
     if request.spec is not None and uses_live_cluster(request.spec):
         require_cluster(request.spec)  # before the stack is touched: nothing half-created
+    if request.spec is not None and request.operation in (Operation.PREVIEW, Operation.UP):
+        # The program's provider modules load while the CLI processes start (after the
+        # probe, whose own imports would otherwise wait for this thread's).
+        threading.Thread(
+            target=preload_program, args=(request.spec,), name="jockey-preload", daemon=True
+        ).start()
     dispatcher = EventDispatcher(on_event)
     guard = RolloutGuard(request, dispatcher.publish, cancelled)
     events: list[engine_events.EngineEvent] = []
