@@ -44,13 +44,22 @@ from infra.spec import DeploymentSpec, SpecError, resolve_pull_secret, resolve_s
 
 
 def inline_program(
-    spec: DeploymentSpec | None, secret_values: Mapping[str, str], pull_secret: str | None = None
+    spec: DeploymentSpec | None,
+    secret_values: Mapping[str, str],
+    pull_secret: str | None = None,
+    preloading: threading.Thread | None = None,
 ) -> auto.PulumiFn:
-    """The shared program as an inline program (`deploy` makes the secret values secrets)."""
+    """The shared program as an inline program (`deploy` makes the secret values secrets).
+
+    `preloading` is the thread importing the program's modules (`preload_program`): the
+    program waits for it, as a module half-loaded on another thread lacks its attributes.
+    """
 
     def program() -> None:
         if spec is None:
             raise RuntimeError("this stack operation does not run the program")
+        if preloading is not None:
+            preloading.join()
         from infra.program import deploy
 
         deploy(spec, secret_values, pull_secret)
@@ -197,18 +206,21 @@ def execute(
     settings = load_settings()
     toolchain = find_toolchain()
     secret_values = _resolve_secrets(request)
+    pull_secret = _resolve_pull_secret(request)
     files = stack_files(settings.backend_url, request.stack)
     if files is not None and request.operation is not Operation.PREVIEW:
         require_headroom(files, tenant=request.tenant)  # a full disk truncates the checkpoint
-    program = inline_program(request.spec, secret_values, _resolve_pull_secret(request))
     if request.spec is not None and uses_live_cluster(request.spec):
         require_cluster(request.spec)  # before the stack is touched: nothing half-created
+    preloading: threading.Thread | None = None
     if request.spec is not None and request.operation in (Operation.PREVIEW, Operation.UP):
         # The program's provider modules load while the CLI processes start (after the
         # probe, whose own imports would otherwise wait for this thread's).
-        threading.Thread(
+        preloading = threading.Thread(
             target=preload_program, args=(request.spec,), name="jockey-preload", daemon=True
-        ).start()
+        )
+        preloading.start()
+    program = inline_program(request.spec, secret_values, pull_secret, preloading)
     dispatcher = EventDispatcher(on_event)
     guard = RolloutGuard(request, dispatcher.publish, cancelled)
     events: list[engine_events.EngineEvent] = []

@@ -51,21 +51,14 @@ def _output_fd() -> int | None:
         return None
 
 
-class WorkerHandle:
-    """A running operation in its worker process."""
+class _Spawned:
+    """A worker process and the caller's ends of its two pipes."""
 
-    def __init__(
-        self, request: OperationRequest | ReadRequest, on_event: EventCallback | None
-    ) -> None:
-        self.request = request
-        self._dispatcher = EventDispatcher(on_event)
-        self._outcome: object = None
-        self._finished = threading.Event()
-        self._cancel_requested = threading.Event()
+    def __init__(self) -> None:
         control_read, control_write = os.pipe()
         report_read, report_write = os.pipe()
         try:
-            self._process = subprocess.Popen(
+            self.process = subprocess.Popen(
                 [sys.executable, "-P", "-m", _WORKER_MODULE, str(control_read), str(report_write)],
                 pass_fds=(control_read, report_write),
                 start_new_session=True,
@@ -79,8 +72,54 @@ class WorkerHandle:
             raise
         os.close(control_read)
         os.close(report_write)
-        self._control = Connection(control_write, readable=False)
-        self._report = Connection(report_read, writable=False)
+        self.control = Connection(control_write, readable=False)
+        self.report = Connection(report_read, writable=False)
+
+
+_spare: _Spawned | None = None
+_spare_lock = threading.Lock()
+
+
+def prestart_worker() -> None:
+    """Start the next operation's worker process now, before its request is known.
+
+    A worker spends most of its first second importing the Pulumi SDK; a command line that
+    calls this first (before it loads and checks its specs) overlaps that with its own work.
+    The first `WorkerHandle` takes the spare; unused, it exits when this process does (its
+    control pipe closes). Environment changes made after this call do not reach the spare:
+    a request carries what its worker must set (`env_overrides`).
+    """
+    global _spare
+    with _spare_lock:
+        if _spare is None:
+            with contextlib.suppress(OSError):
+                _spare = _Spawned()
+
+
+def _take_spare() -> _Spawned | None:
+    global _spare
+    with _spare_lock:
+        spare, _spare = _spare, None
+    if spare is not None and spare.process.poll() is not None:
+        return None  # it died meanwhile: start a fresh one
+    return spare
+
+
+class WorkerHandle:
+    """A running operation in its worker process."""
+
+    def __init__(
+        self, request: OperationRequest | ReadRequest, on_event: EventCallback | None
+    ) -> None:
+        self.request = request
+        self._dispatcher = EventDispatcher(on_event)
+        self._outcome: object = None
+        self._finished = threading.Event()
+        self._cancel_requested = threading.Event()
+        spawned = _take_spare() or _Spawned()
+        self._process = spawned.process
+        self._control = spawned.control
+        self._report = spawned.report
         self._control.send((request, on_event is not None))
         self._reader = threading.Thread(target=self._read_reports, daemon=True)
         self._reader.start()

@@ -15,6 +15,7 @@ caller dies (the control pipe reaches end-of-file), and it leaves no descendant 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import signal
 import sys
@@ -98,7 +99,15 @@ def main(argv: list[str]) -> None:
     os.environ["PYTHONUNBUFFERED"] = "1"
     control = Connection(int(argv[0]), writable=False)
     report = Connection(int(argv[1]), readable=False)
-    request, forward_events = control.recv()
+    # The engine side first: a worker started ahead of its request (`prestart_worker`)
+    # imports while its caller still loads the specs.
+    for module in ("automation._operations", "automation._stack_reads"):
+        importlib.import_module(module)
+
+    try:
+        request, forward_events = control.recv()
+    except (EOFError, OSError):
+        os._exit(0)  # a spare worker its caller never needed
     assert isinstance(request, (OperationRequest, ReadRequest))
     os.environ.update(dict(request.env_overrides))
     become_subreaper()

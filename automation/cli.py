@@ -123,6 +123,14 @@ def _exit_for(results: list[OperationResult]) -> None:
         raise typer.Exit(ExitCode.STACK_BUSY if busy else ExitCode.FAILED)
 
 
+def _prestart(broker: str | None = None) -> None:
+    """Start the first operation's worker while the specs load (not when the queue runs it)."""
+    if not broker:
+        from automation._worker import prestart_worker
+
+        prestart_worker()
+
+
 def _confirm(verb: str, stacks: list[str], yes: bool) -> None:
     if yes:
         return
@@ -158,6 +166,7 @@ def preview(
     from automation._report import write_reports
     from automation._results import Operation
 
+    _prestart(broker)
     specs = load_specs(files, root=root, allow_outside_root=outside_root)
     results = _run(
         Operation.PREVIEW,
@@ -194,6 +203,7 @@ def _operation_command(name: str, verb: str | None, help_text: str) -> None:
     ) -> None:
         from automation._results import Operation
 
+        _prestart()
         specs = load_specs(files, root=root, allow_outside_root=outside_root)
         if verb is not None:
             _confirm(verb, [spec.stack_name for spec in specs], yes)
@@ -242,6 +252,7 @@ def up(
     """Deploy each tenant (asks first unless --yes); cluster tenants are refreshed first."""
     from automation._results import Operation
 
+    _prestart(broker)
     specs = load_specs(files, root=root, allow_outside_root=outside_root)
     _confirm("deploy", [spec.stack_name for spec in specs], yes)
     results = _run(
@@ -281,6 +292,7 @@ def destroy(
 
     if files and (tenant or env):
         fail("pass spec files or --tenant/--env, not both", ExitCode.USAGE)
+    _prestart(broker)
     if files:
         specs = load_specs(files)
         _confirm("destroy", [spec.stack_name for spec in specs], yes)

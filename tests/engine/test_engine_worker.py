@@ -246,6 +246,7 @@ def test_a_killed_worker_leaves_no_plugin_behind(tenant_files: TenantFiles) -> N
             plugin = plugins[0] if plugins else None
         time.sleep(0.05)
     assert plugin is not None, "the engine started its Kubernetes plugin"
+    os.kill(plugin, signal.SIGSTOP)  # holds the engine mid-`up`, however fast it would be
     time.sleep(1.0)  # the caller notes its worker's processes every quarter second
     os.kill(worker, signal.SIGKILL)  # the worker alone: its engine and plugin are orphaned
     caller.wait(timeout=120)
