@@ -2,8 +2,9 @@
 
 Each run deploys a fresh tenant (a unique id, so nothing is cached in the cluster), times the
 whole CLI call, records when the Deployment's and the Service's steps finished (from the
-`--json --events` stream, as the lines arrive), and destroys it. The kubectl baseline applies
-the same tenant's rendered manifests (`jockey render`) and waits for `rollout status`.
+`--json --events` stream, as the lines arrive), then times a config change (its pods roll)
+and destroys it. The kubectl baseline applies the same tenant's rendered manifests (`jockey
+render`) and waits for `rollout status`, then does the same for the changed manifests.
 
 Usage:
     .venv/bin/python bench/kubernetes_up.py [--kubeconfig FILE] [--repo DIR] [--runs N]
@@ -36,8 +37,11 @@ KUBECTL = (
 )
 
 
-def write_spec(folder: Path, tenant: str, kubeconfig: Path | None) -> Path:
-    """A small dev tenant (one replica) pointing at the cluster, or rendering when None."""
+def write_spec(folder: Path, tenant: str, kubeconfig: Path | None, log_level: str = "info") -> Path:
+    """A small dev tenant (one replica) pointing at the cluster, or rendering when None.
+
+    Another `log_level` is a config change: the pods roll.
+    """
     cluster = {"kubeconfig": "kubeconfig"} if kubeconfig else {"renderDir": "rendered"}
     if kubeconfig is not None:
         shutil.copy(kubeconfig, folder / "kubeconfig")
@@ -46,7 +50,7 @@ def write_spec(folder: Path, tenant: str, kubeconfig: Path | None) -> Path:
         "agent": {
             "name": "support-bot",
             "version": "1.4.2",
-            "env": {"LOG_LEVEL": "info"},
+            "env": {"LOG_LEVEL": log_level},
             "image": {"ref": IMAGE},
         },
         "kubernetes": {
@@ -123,11 +127,7 @@ def timed_up(repo: Path, env: dict[str, str], spec: Path, refresh: bool) -> dict
     return {"wall": wall, "steps": finished}
 
 
-def kubectl_baseline(repo: Path, env: dict[str, str], folder: Path, kubeconfig: Path) -> float:
-    """`kubectl apply` of the rendered manifests (namespace first) + `rollout status`."""
-    tenant = f"kctl-{uuid.uuid4().hex[:6]}"
-    spec = write_spec(folder, tenant, None)
-    out = folder / f"{tenant}-manifests"
+def _render(repo: Path, env: dict[str, str], spec: Path, out: Path) -> list[Path]:
     subprocess.run(
         jockey("render", str(spec), "--out", str(out)),
         env=env,
@@ -135,25 +135,39 @@ def kubectl_baseline(repo: Path, env: dict[str, str], folder: Path, kubeconfig: 
         check=True,
         capture_output=True,
     )
-    files = sorted(out.rglob("*.yaml"))
+    return sorted(out.rglob("*.yaml"))
+
+
+def kubectl_baseline(
+    repo: Path, env: dict[str, str], folder: Path, kubeconfig: Path
+) -> tuple[float, float]:
+    """`kubectl apply` + `rollout status` of a fresh tenant, then of a config change.
+
+    The rendered manifests are applied namespace first; returns both times.
+    """
+    tenant = f"kctl-{uuid.uuid4().hex[:6]}"
+    files = _render(repo, env, write_spec(folder, tenant, None), folder / "created")
     namespaces = [f for f in files if "namespace" in f.name.lower()]
     rest = [f for f in files if f not in namespaces]
     kubectl = [str(KUBECTL), "--kubeconfig", str(kubeconfig)]
     namespace = f"{tenant}-dev"
-    started = time.monotonic()
-    for group in (namespaces, rest):
-        args = [arg for path in group for arg in ("-f", str(path))]
-        subprocess.run([*kubectl, "apply", *args], check=True, capture_output=True)
-    subprocess.run(
-        [*kubectl, "-n", namespace, "rollout", "status", "deploy/support-bot", "--timeout=120s"],
-        check=True,
-        capture_output=True,
-    )
-    elapsed = time.monotonic() - started
+    rollout = [*kubectl, "-n", namespace, "rollout", "status", "deploy/support-bot"]
+
+    def apply_and_wait(*groups: list[Path]) -> float:
+        started = time.monotonic()
+        for group in groups:
+            args = [arg for path in group for arg in ("-f", str(path))]
+            subprocess.run([*kubectl, "apply", *args], check=True, capture_output=True)
+        subprocess.run([*rollout, "--timeout=120s"], check=True, capture_output=True)
+        return time.monotonic() - started
+
+    created = apply_and_wait(namespaces, rest)
+    changed = write_spec(folder, tenant, None, log_level="debug")
+    updated = apply_and_wait(_render(repo, env, changed, folder / "updated"))
     subprocess.run(
         [*kubectl, "delete", "namespace", namespace, "--wait=false"], capture_output=True
     )
-    return elapsed
+    return created, updated
 
 
 def main() -> None:
@@ -175,13 +189,17 @@ def main() -> None:
             cluster_dir = work / "cluster"
             kubeconfig = start_cluster(cluster_dir)
         env = bench_env(work, repo)
-        runs = []
+        runs: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
         try:
             for index in range(options.runs):
                 folder = work / f"run-{index}"
                 folder.mkdir()
-                spec = write_spec(folder, f"bench-{uuid.uuid4().hex[:6]}", kubeconfig)
+                tenant = f"bench-{uuid.uuid4().hex[:6]}"
+                spec = write_spec(folder, tenant, kubeconfig)
                 runs.append(timed_up(repo, env, spec, refresh=not options.no_refresh))
+                write_spec(folder, tenant, kubeconfig, log_level="debug")  # a config change
+                updates.append(timed_up(repo, env, spec, refresh=not options.no_refresh))
                 subprocess.run(
                     jockey("destroy", str(spec), "--yes"),
                     env=env,
@@ -189,7 +207,7 @@ def main() -> None:
                     check=True,
                     capture_output=True,
                 )
-            kubectl = []
+            kubectl: list[tuple[float, float]] = []
             if options.kubectl_baseline:
                 for index in range(options.runs):
                     folder = work / f"kubectl-{index}"
@@ -202,6 +220,7 @@ def main() -> None:
                     capture_output=True,
                 )
     walls = [run["wall"] for run in runs]
+    update_walls = [run["wall"] for run in updates]
     gaps = []
     for run in runs:
         steps = run["steps"]
@@ -216,11 +235,20 @@ def main() -> None:
         "up_seconds": [round(w, 2) for w in walls],
         "up_median": round(statistics.median(walls), 2),
         "service_after_deployment_seconds": [round(g, 2) for g in gaps],
+        "update_seconds": [round(w, 2) for w in update_walls],
+        "update_median": round(statistics.median(update_walls), 2),
     }
     if kubectl:
-        figures["kubectl_seconds"] = [round(k, 2) for k in kubectl]
-        figures["kubectl_median"] = round(statistics.median(kubectl), 2)
-        figures["ratio"] = round(statistics.median(walls) / statistics.median(kubectl), 2)
+        created = [pair[0] for pair in kubectl]
+        updated = [pair[1] for pair in kubectl]
+        figures["kubectl_seconds"] = [round(k, 2) for k in created]
+        figures["kubectl_median"] = round(statistics.median(created), 2)
+        figures["ratio"] = round(statistics.median(walls) / statistics.median(created), 2)
+        figures["kubectl_update_seconds"] = [round(k, 2) for k in updated]
+        figures["kubectl_update_median"] = round(statistics.median(updated), 2)
+        figures["update_ratio"] = round(
+            statistics.median(update_walls) / statistics.median(updated), 2
+        )
     print(json.dumps(figures))
 
 
