@@ -6,7 +6,10 @@ Engine modules are imported inside the commands that need them, so `jockey --hel
 
 from __future__ import annotations
 
+import atexit
+import os
 import sys
+import threading
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -333,5 +336,26 @@ register_remote_commands(app)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point.
+
+    Once the command has finished (its output flushed, exit handlers run) and no other thread
+    is left, the process ends without the interpreter's teardown: module clean-up and garbage
+    collection took ~0.15 s after every command, a seventh of a `kubectl apply`.
+    """
+    try:
+        app()
+        code: object = 0
+    except SystemExit as done:
+        code = done.code
+    if threading.active_count() > 1:
+        sys.exit(code)  # type: ignore[arg-type]
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        code = code or 1
+    os._exit(code or 0)
