@@ -39,7 +39,7 @@ from automation._toolchain import find_toolchain
 from automation.fleet._hooks import fleet_bookkeeping, refreshes_first
 from automation.live._cluster import uses_live_cluster
 from automation.live._rollback import RolloutGuard
-from infra._preload import preload_program
+from infra.preload import preload_program
 from infra.spec import DeploymentSpec, SpecError, resolve_pull_secret, resolve_secret_values
 
 

@@ -13,7 +13,7 @@ SCRIPT = """
 import json, sys
 from pathlib import Path
 import pulumi
-from infra._preload import preload_program
+from infra.preload import preload_program
 from infra.spec import load_spec_file
 from tests.unit.test_program import RecordingMocks
 
@@ -46,4 +46,4 @@ def test_the_program_imports_nothing_the_preload_missed() -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     missed = json.loads(done.stdout.strip().splitlines()[-1])
-    assert missed == [], f"add these to infra/_preload.py: {missed}"
+    assert missed == [], f"add these to infra/preload.py: {missed}"
